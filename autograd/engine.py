@@ -1,0 +1,365 @@
+"""The graph walk shared by every node kind: order, backpropagation, modes.
+
+A node records its `parents` (in operand order), the op class that made it (`_op`) and the op's
+keyword parameters. Backpropagation walks a topological order in reverse and asks each op for
+its vector-Jacobian product. In a plain pass the rules run on raw data (floats or ndarrays),
+so no nodes are built; with ``create_graph=True`` they run on nodes, so the gradients are
+differentiable themselves. The node kinds differ only in the hooks `_ones`, `_zeros`, `_fit`,
+`_accumulate` and `_lift`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+if TYPE_CHECKING:
+    from autograd.op import Op
+
+__all__ = [
+    "Node",
+    "Step",
+    "backprop",
+    "backward_steps",
+    "detect_anomaly",
+    "grad",
+    "is_grad_enabled",
+    "no_grad",
+    "topological_order",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _Mode:
+    """Process-wide switches read on every op (class attributes: one lookup, no instance)."""
+
+    grad_enabled: ClassVar[bool] = True
+    anomaly: ClassVar[bool] = False
+
+
+class Node:
+    """Base of `Value` and `Tensor`: data, gradient and the record of how it was made."""
+
+    __slots__ = ("_op", "_params", "data", "grad", "label", "parents")
+
+    data: Any
+    grad: Any
+    parents: tuple[Node, ...]
+    _op: type[Op] | None
+    _params: dict[str, Any] | None
+    label: str
+    requires_grad: bool
+
+    @property
+    def op(self) -> str:
+        """The name of the op that made this node ("" for a leaf)."""
+        return "" if self._op is None else self._op.describe(self._params or {})
+
+    # Hooks the node kinds fill in.
+    def _ones(self) -> Any:
+        """Raw data of ones shaped like this node: the seed of a backward pass."""
+        raise NotImplementedError
+
+    def _zeros(self) -> Any:
+        """Raw zeros shaped like this node: the gradient of an input that is not reached."""
+        raise NotImplementedError
+
+    def _fit(self, g: Any) -> Any:
+        """Shape an incoming gradient like this node (identity, or sum-to-shape)."""
+        return g
+
+    def _accumulate(self, g: Any) -> None:
+        """Add one pass's raw gradient to `.grad`."""
+        raise NotImplementedError
+
+    @classmethod
+    def _lift(cls, x: Any, like: Node) -> Node:
+        """Wrap a non-node operand (a number or an array) as a constant node."""
+        raise NotImplementedError
+
+    @classmethod
+    def _wrap(cls, data: Any) -> Node:
+        """Wrap raw data as a constant node (used for seeds with ``create_graph``)."""
+        raise NotImplementedError
+
+    def backward(self, grad: Any = None) -> None:
+        """Add d(self)/d(node) to the ``.grad`` of every node that self depends on.
+
+        Each call adds exactly its own pass's gradients: calling it twice leaves every
+        ``.grad`` at twice the derivative.
+
+        Args:
+            grad: The gradient of some final output with respect to self; defaults to ones.
+        """
+        order = topological_order(self)
+        grads = backprop(self, self._seed(grad), order)
+        for node in order:
+            g = grads.get(id(node))
+            if g is not None:
+                node._accumulate(g)
+
+    def _seed(self, grad: Any) -> Any:
+        """Raw starting gradient for a backward pass from this node."""
+        return self._ones() if grad is None else grad
+
+
+@dataclass(frozen=True)
+class Step:
+    """One application of the chain rule during a backward pass.
+
+    Attributes:
+        node: The node whose gradient is propagated to its parents.
+        grad: The gradient arriving at `node`, complete at this point.
+        contributions: For each parent, ``(parent, local, added)``: the local derivative
+            d(node)/d(parent) and the amount added to the parent's gradient (local x grad).
+    """
+
+    node: Node
+    grad: Any
+    contributions: tuple[tuple[Node, Any, Any], ...]
+
+
+def topological_order(root: Node) -> list[Node]:
+    """Every node that `root` depends on, inputs first and `root` last.
+
+    Iterative depth-first search, so chains far deeper than the recursion limit work.
+
+    Example:
+        >>> from autograd import Value
+        >>> x = Value(2.0, label="x")
+        >>> [n.label for n in topological_order((x * x).tanh())]
+        ['x', '', '']
+    """
+    order: list[Node] = []
+    seen: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    push, pop, add, emit = stack.append, stack.pop, seen.add, order.append
+    while stack:
+        node, expanded = pop()
+        if expanded:
+            emit(node)
+            continue
+        if id(node) in seen:
+            continue
+        add(id(node))
+        push((node, True))
+        for parent in reversed(node.parents):
+            if id(parent) not in seen:
+                push((parent, False))
+    return order
+
+
+def backprop(
+    root: Node,
+    seed: Any,
+    order: Sequence[Node] | None = None,
+    create_graph: bool = False,
+    on_step: Callable[[Node, Any, tuple[Any, ...]], None] | None = None,
+) -> dict[int, Any]:
+    """Propagate `seed` from `root` to every node it depends on.
+
+    Args:
+        root: The output node.
+        seed: d(final)/d(root): raw data, or a node when `create_graph` is set.
+        order: `topological_order(root)`, if the caller has it already.
+        create_graph: Run the rules on nodes, so the gradients form a graph themselves.
+        on_step: Called as ``on_step(node, grad, parent_grads)`` after each rule.
+
+    Returns:
+        The gradient of each reached node, keyed by ``id(node)``; raw data unless
+        `create_graph` is set.
+    """
+    if order is None:
+        order = topological_order(root)
+    grads: dict[int, Any] = {id(root): seed}
+    get = grads.get
+    for node in reversed(order):
+        g = get(id(node))
+        rule = node._op
+        if g is None or rule is None or not node.parents:
+            continue
+        parents = node.parents
+        if create_graph:
+            results = rule.vjp(g, node, *parents, **_rule_params(rule, node))
+        else:
+            results = rule.vjp(
+                g, node.data, *[p.data for p in parents], **_rule_params(rule, node)
+            )
+        if _Mode.anomaly:
+            _check_backward(node, results)
+        for parent, r in zip(parents, results):
+            if r is None or not parent.requires_grad:
+                continue
+            r = parent._fit(r)
+            key = id(parent)
+            prev = get(key)
+            grads[key] = r if prev is None else prev + r
+        if on_step is not None:
+            on_step(node, g, results)
+    return grads
+
+
+def _rule_params(rule: type[Op], node: Node) -> dict[str, Any]:
+    """Keyword arguments of a rule: the op's parameters, plus which inputs need a gradient."""
+    params = node._params or {}
+    if rule.needs_mask:
+        params = {**params, "needs": tuple(p.requires_grad for p in node.parents)}
+    return params
+
+
+def grad(
+    output: Node,
+    inputs: Sequence[Node],
+    grad_output: Any = None,
+    create_graph: bool = False,
+) -> list[Any]:
+    """d(output)/d(input) for each input, without touching any ``.grad``.
+
+    Args:
+        output: The node to differentiate.
+        inputs: The nodes to differentiate with respect to.
+        grad_output: The seed gradient (defaults to ones, as in `backward`).
+        create_graph: Return nodes in a graph, so they can be differentiated again.
+
+    Returns:
+        One gradient per input: raw data (a float or an ndarray), or nodes with
+        `create_graph`. An input that `output` does not depend on gets zeros.
+
+    Example:
+        >>> from autograd import Value
+        >>> x = Value(3.0)
+        >>> grad(x * x * x, [x])
+        [27.0]
+        >>> (dx,) = grad(x * x * x, [x], create_graph=True)
+        >>> grad(dx, [x])
+        [18.0]
+    """
+    seed = output._seed(grad_output)
+    if create_graph:
+        seed = seed if isinstance(seed, Node) else output._wrap(seed)
+    else:
+        seed = seed.data if isinstance(seed, Node) else seed
+    grads = backprop(output, seed, create_graph=create_graph)
+    results = []
+    for x in inputs:
+        g = grads.get(id(x))
+        if g is None:
+            g = x._wrap(x._zeros()) if create_graph else x._zeros()
+        results.append(g)
+    return results
+
+
+def backward_steps(root: Node) -> list[Step]:
+    """The backward pass from `root` as data, in the order the engine applies the chain rule.
+
+    Touches no ``.grad``. Each step's contributions, summed per node, equal what
+    ``root.backward()`` adds to that node's ``.grad``.
+
+    Example:
+        >>> from autograd import Value
+        >>> x = Value(3.0, label="x")
+        >>> steps = backward_steps(x * 2.0)
+        >>> [(c[0].label, c[2]) for c in steps[0].contributions]
+        [('x', 2.0), ('', 3.0)]
+    """
+    steps: list[Step] = []
+
+    def record(node: Node, g: Any, results: tuple[Any, ...]) -> None:
+        local = _local_derivatives(node)
+        steps.append(
+            Step(
+                node,
+                g,
+                tuple(
+                    (parent, parent._fit(d), parent._fit(r))
+                    for parent, d, r in zip(node.parents, local, results)
+                    if r is not None and parent.requires_grad
+                ),
+            )
+        )
+
+    backprop(root, root._ones(), on_step=record)
+    return steps
+
+
+def _local_derivatives(node: Node) -> tuple[Any, ...]:
+    """d(node)/d(parent) for each parent: the node's rule applied to a gradient of ones."""
+    rule = node._op
+    assert rule is not None
+    datas = [p.data for p in node.parents]
+    return tuple(rule.vjp(node._ones(), node.data, *datas, **_rule_params(rule, node)))
+
+
+def _check_backward(node: Node, results: tuple[Any, ...]) -> None:
+    from autograd.op import is_finite
+
+    for parent, r in zip(node.parents, results):
+        if r is not None and not is_finite(r):
+            raise FloatingPointError(
+                f"detect_anomaly: the backward rule of '{node.op}' produced a non-finite "
+                f"gradient for an input of shape {_shape(parent)}"
+            )
+
+
+def _shape(node: Node) -> Any:
+    return getattr(node, "shape", ())
+
+
+class no_grad:  # noqa: N801 - named like torch.no_grad, used as a context manager
+    """Context manager and decorator: ops inside record no parents.
+
+    Example:
+        >>> from autograd import Value
+        >>> x = Value(2.0)
+        >>> with no_grad():
+        ...     y = x * x
+        >>> y.parents
+        ()
+    """
+
+    def __enter__(self) -> None:
+        self._prev = _Mode.grad_enabled
+        _Mode.grad_enabled = False
+
+    def __exit__(self, *exc: object) -> None:
+        _Mode.grad_enabled = self._prev
+
+    def __call__(self, fn: F) -> F:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with no_grad():
+                return fn(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+
+def is_grad_enabled() -> bool:
+    """Whether ops currently record their parents."""
+    return _Mode.grad_enabled
+
+
+@contextmanager
+def detect_anomaly() -> Iterator[None]:
+    """Raise `FloatingPointError` naming the op when a nan or inf is produced.
+
+    Checks every op's output in the forward pass and every gradient in the backward pass.
+
+    Example:
+        >>> from autograd import Tensor
+        >>> x = Tensor([0.0, 1.0], requires_grad=True)
+        >>> with detect_anomaly():
+        ...     x.log()
+        Traceback (most recent call last):
+        ...
+        FloatingPointError: detect_anomaly: 'log' produced a non-finite value ...
+    """
+    prev = _Mode.anomaly
+    _Mode.anomaly = True
+    try:
+        yield
+    finally:
+        _Mode.anomaly = prev

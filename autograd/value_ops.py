@@ -1,0 +1,265 @@
+"""Scalar primitives: `forward` on Python floats, `vjp` on floats or on Values.
+
+Each rule is written with operators and the helpers below, which accept a raw float as well
+as a `Value`, so one line serves the fast plain backward and ``create_graph``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from autograd.engine import Node
+from autograd.op import ValueOp, raw
+
+# ----------------------------------------------------------------- helpers for the rules
+
+
+def _cos(x: Any) -> Any:
+    return x.cos() if isinstance(x, Node) else math.cos(x)
+
+
+def _sin(x: Any) -> Any:
+    return x.sin() if isinstance(x, Node) else math.sin(x)
+
+
+def _log(x: Any) -> Any:
+    return x.log() if isinstance(x, Node) else math.log(x)
+
+
+def _power(x: Any, n: Any) -> Any:
+    """x ** n, where a raw 0 ** negative is the limit inf instead of an error."""
+    if isinstance(x, Node):
+        return x**n
+    return _float_pow(x, n, "pow", strict=False)
+
+
+def _float_pow(x: float, n: float, name: str, strict: bool = True) -> float:
+    """x ** n on floats with overflow to inf and clear domain errors."""
+    try:
+        out = x**n
+    except ZeroDivisionError:
+        if strict:
+            raise ValueError(
+                f"{name}: 0.0 ** {n:g} is undefined (division by zero); "
+                "expected a non-zero base for a negative exponent"
+            ) from None
+        return math.inf
+    except OverflowError:
+        negative = x < 0 and float(n).is_integer() and int(n) % 2 == 1
+        return -math.inf if negative else math.inf
+    if isinstance(out, complex):
+        raise ValueError(
+            f"{name}: {x:g} ** {n:g} is not a real number; "
+            "expected a non-negative base for a non-integer exponent"
+        )
+    return out
+
+
+# ----------------------------------------------------------------------- the primitives
+
+
+class Add(ValueOp):
+    """x + y; both derivatives are 1."""
+
+    name = "+"
+
+    @staticmethod
+    def forward(x: float, y: float) -> float:
+        return x + y
+
+    @staticmethod
+    def vjp(g: Any, out: Any, x: Any, y: Any) -> tuple[Any, Any]:
+        return g, g
+
+
+class Mul(ValueOp):
+    """x * y; d/dx = y, d/dy = x."""
+
+    name = "*"
+
+    @staticmethod
+    def forward(x: float, y: float) -> float:
+        return x * y
+
+    @staticmethod
+    def vjp(g: Any, out: Any, x: Any, y: Any) -> tuple[Any, Any]:
+        return g * y, g * x
+
+
+class PowConst(ValueOp):
+    """x ** n for a constant n; its derivative is n * x ** (n - 1)."""
+
+    name = "**n"
+
+    @classmethod
+    def describe(cls, params: dict[str, Any]) -> str:
+        return f"**{params['n']:g}"
+
+    @staticmethod
+    def forward(x: float, n: float) -> float:
+        return _float_pow(x, n, "pow")
+
+    @staticmethod
+    def vjp(g: Any, out: Any, x: Any, n: float) -> tuple[Any]:
+        return (g * (n * _power(x, n - 1)),)
+
+
+class Pow(ValueOp):
+    """x ** y for two Values; d/dx = y * x ** (y - 1), d/dy = x ** y * log(x)."""
+
+    name = "**"
+
+    @staticmethod
+    def forward(x: float, y: float) -> float:
+        return _float_pow(x, y, "pow")
+
+    @staticmethod
+    def vjp(g: Any, out: Any, x: Any, y: Any) -> tuple[Any, Any]:
+        if raw(x) > 0:
+            dy = g * (out * _log(x))
+        elif raw(out) == 0:  # 0 ** y with y > 0: the limit of x ** y * log(x) is 0
+            dy = g * 0.0
+        else:
+            raise ValueError(
+                f"pow: d(x ** y)/dy is not real at x = {raw(x):g}; "
+                "expected a positive base when the exponent is a Value"
+            )
+        return g * (y * _power(x, y - 1)), dy
+
+
+class Exp(ValueOp):
+    """exp(x); its derivative is exp(x). Overflows to inf."""
+
+    name = "exp"
+
+    @staticmethod
+    def forward(x: float) -> float:
+        try:
+            return math.exp(x)
+        except OverflowError:
+            return math.inf
+
+    @staticmethod
+    def vjp(g: Any, out: Any, x: Any) -> tuple[Any]:
+        return (g * out,)
+
+
+class Log(ValueOp):
+    """log(x) for x > 0; its derivative is 1 / x."""
+
+    name = "log"
+
+    @staticmethod
+    def forward(x: float) -> float:
+        if x <= 0:
+            raise ValueError(f"log: expected a positive number, got {x!r}")
+        return math.log(x)
+
+    @staticmethod
+    def vjp(g: Any, out: Any, x: Any) -> tuple[Any]:
+        return (g / x,)
+
+
+class Tanh(ValueOp):
+    """tanh(x); its derivative is 1 - tanh(x) ** 2."""
+
+    name = "tanh"
+
+    @staticmethod
+    def forward(x: float) -> float:
+        return math.tanh(x)
+
+    @staticmethod
+    def vjp(g: Any, out: Any, x: Any) -> tuple[Any]:
+        return (g * (1.0 - out * out),)
+
+
+class Sigmoid(ValueOp):
+    """1 / (1 + exp(-x)); its derivative is s * (1 - s)."""
+
+    name = "sigmoid"
+
+    @staticmethod
+    def forward(x: float) -> float:
+        if x >= 0:
+            return 1.0 / (1.0 + math.exp(-x))
+        e = math.exp(x)  # for x < 0 this form never overflows
+        return e / (1.0 + e)
+
+    @staticmethod
+    def vjp(g: Any, out: Any, x: Any) -> tuple[Any]:
+        return (g * (out * (1.0 - out)),)
+
+
+class Relu(ValueOp):
+    """max(0, x); its derivative is 1 for x > 0, else 0 (as in PyTorch)."""
+
+    name = "relu"
+
+    @staticmethod
+    def forward(x: float) -> float:
+        return x if x > 0 else 0.0
+
+    @staticmethod
+    def vjp(g: Any, out: Any, x: Any) -> tuple[Any]:
+        return (g * (1.0 if raw(x) > 0 else 0.0),)
+
+
+class Sqrt(ValueOp):
+    """sqrt(x) for x >= 0; its derivative is 1 / (2 sqrt(x)), +inf at 0 as in PyTorch."""
+
+    name = "sqrt"
+
+    @staticmethod
+    def forward(x: float) -> float:
+        if x < 0:
+            raise ValueError(f"sqrt: expected a non-negative number, got {x!r}")
+        return math.sqrt(x)
+
+    @staticmethod
+    def vjp(g: Any, out: Any, x: Any) -> tuple[Any]:
+        return (g * (0.5 * _power(out, -1.0)),)
+
+
+class Sin(ValueOp):
+    """sin(x); its derivative is cos(x)."""
+
+    name = "sin"
+
+    @staticmethod
+    def forward(x: float) -> float:
+        return math.sin(x)
+
+    @staticmethod
+    def vjp(g: Any, out: Any, x: Any) -> tuple[Any]:
+        return (g * _cos(x),)
+
+
+class Cos(ValueOp):
+    """cos(x); its derivative is -sin(x)."""
+
+    name = "cos"
+
+    @staticmethod
+    def forward(x: float) -> float:
+        return math.cos(x)
+
+    @staticmethod
+    def vjp(g: Any, out: Any, x: Any) -> tuple[Any]:
+        return (g * -_sin(x),)
+
+
+class Abs(ValueOp):
+    """|x|; its derivative is sign(x), 0 at 0 (as in PyTorch)."""
+
+    name = "abs"
+
+    @staticmethod
+    def forward(x: float) -> float:
+        return abs(x)
+
+    @staticmethod
+    def vjp(g: Any, out: Any, x: Any) -> tuple[Any]:
+        v = raw(x)
+        return (g * (1.0 if v > 0 else -1.0 if v < 0 else 0.0),)
