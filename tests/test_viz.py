@@ -1,0 +1,486 @@
+"""draw_graph: structure, labels, truncation, rendering, the missing-dot error, and steps."""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+import shutil
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import graphviz
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import autograd
+from autograd import Value, backward_steps, topological_order
+from autograd.viz import Drawing, GraphvizNotFoundError, draw_graph
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot missing")
+
+RECORD = re.compile(r'^\s*(n\d+) \[label="(.*?)" .*shape=Mrecord', re.M)
+OP = re.compile(r'^\s*(n\d+)_op \[label=(".*?"|\S+) ', re.M)
+EDGE = re.compile(r"^\s*(\w+) -> (\w+)", re.M)
+
+
+def neuron() -> tuple[Value, dict[str, Value]]:
+    """micrograd's neuron: o = tanh(x1*w1 + x2*w2 + b), with o = 1/sqrt(2)."""
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    o = (x1 * w1 + x2 * w2 + b).tanh()
+    o.label = "o"
+    return o, {"x1": x1, "x2": x2, "w1": w1, "w2": w2, "b": b}
+
+
+def random_graph(seed: int, size: int = 12) -> tuple[Value, list[Value]]:
+    """A random expression DAG: shared subexpressions, reused leaves, unary and binary ops."""
+    rng = random.Random(seed)
+    leaves = [Value(rng.uniform(-1.5, 1.5), label=f"v{i}") for i in range(rng.randint(1, 4))]
+    pool: list[Value] = list(leaves)
+    for _ in range(size):
+        kind = rng.choice(["+", "-", "*", "tanh", "sigmoid", "sin", "**2", "const*"])
+        a, b = rng.choice(pool), rng.choice(pool)
+        if kind == "+":
+            out = a + b
+        elif kind == "-":
+            out = a - b
+        elif kind == "*":
+            out = a * b
+        elif kind == "tanh":
+            out = a.tanh()
+        elif kind == "sigmoid":
+            out = a.sigmoid()
+        elif kind == "sin":
+            out = a.sin()
+        elif kind == "**2":
+            out = a**2
+        else:
+            out = rng.uniform(-2, 2) * a
+        pool.append(out)
+    root = pool[-1]
+    for _ in range(rng.randint(0, 3)):  # fold in a few more nodes so the root uses them
+        root = root + rng.choice(pool)
+    return root, leaves
+
+
+def records(dot: graphviz.Digraph) -> dict[str, str]:
+    return dict(RECORD.findall(dot.source))
+
+
+def record_of(dot: graphviz.Digraph, label: str) -> str:
+    """The record label of the node whose first field is `label`."""
+    found = [r for r in records(dot).values() if r.split(" | ")[0] == label]
+    assert len(found) == 1, (label, found)
+    return found[0]
+
+
+# --------------------------------------------------------------------- structure
+
+
+def test_returns_a_digraph_without_running_dot(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "")
+    o, _ = neuron()
+    dot = draw_graph(o)
+    assert isinstance(dot, graphviz.Digraph)
+    assert isinstance(dot, Drawing)
+    assert dot.source.startswith("digraph")
+
+
+@given(st.integers(0, 10**6))
+@settings(max_examples=40, deadline=None)
+def test_one_record_per_node_and_one_op_per_result(seed: int) -> None:
+    root, _ = random_graph(seed)
+    order = topological_order(root)
+    dot = draw_graph(root)
+    assert len(records(dot)) == len(order)
+    ops = OP.findall(dot.source)
+    inner = [n for n in order if n.parents]
+    assert len(ops) == len(inner)
+    assert sorted(label.strip('"') for _, label in ops) == sorted(n.op for n in inner)
+    # Edges go parent -> op -> node: one into each record from its op, one per operand.
+    edges = EDGE.findall(dot.source)
+    assert len(edges) == sum(1 + len(n.parents) for n in inner)
+    for src, dst in edges:
+        assert src.endswith("_op") != dst.endswith("_op")
+        if src.endswith("_op"):
+            assert src == f"{dst}_op"
+    assert "more" not in dot.source
+
+
+def test_neuron_records_show_label_data_and_grad() -> None:
+    o, _ = neuron()
+    o.backward()
+    dot = draw_graph(o)
+    assert record_of(dot, "o") == "o | {data 0.7071 | grad 1}"
+    assert record_of(dot, "x1") == "x1 | {data 2 | grad -1.5}"
+    assert record_of(dot, "w1") == "w1 | {data -3 | grad 1}"
+    assert record_of(dot, "w2") == "w2 | {data 1 | grad 0}"
+    assert record_of(dot, "b") == "b | {data 6.881 | grad 0.5}"
+    # The unlabelled sum before tanh: data and grad only.
+    assert "{data 0.8814 | grad 0.5}" in records(dot).values()
+    for op in ("tanh", "+", "*"):
+        assert f"label={op} " in dot.source or f'label="{op}" ' in dot.source
+
+
+def test_edges_follow_the_data() -> None:
+    x, y = Value(2.0, label="x"), Value(3.0, label="y")
+    z = x * y
+    z.label = "z"
+    dot = draw_graph(z)
+    ids = {label.split(" | ")[0]: nid for nid, label in records(dot).items()}
+    edges = set(EDGE.findall(dot.source))
+    op = f"{ids['z']}_op"
+    assert edges == {(ids["x"], op), (ids["y"], op), (op, ids["z"])}
+
+
+def test_a_node_used_twice_gets_two_edges() -> None:
+    x = Value(3.0, label="x")
+    y = x * x
+    dot = draw_graph(y)
+    xid = next(nid for nid, label in records(dot).items() if label.startswith("x |"))
+    assert EDGE.findall(dot.source).count((xid, "n0_op")) == 2
+
+
+def test_show_grad_false_and_rankdir() -> None:
+    o, _ = neuron()
+    dot = draw_graph(o, show_grad=False, rankdir="TB")
+    assert "grad" not in dot.source
+    assert "rankdir=TB" in dot.source
+    # Top-to-bottom layouts need one more pair of braces to keep rows stacked.
+    assert record_of(dot, "{x1") == "{x1 | data 2}"
+
+
+def test_labels_are_escaped_for_records() -> None:
+    x = Value(1.0, label='a|b{c}<d> "q" \\')
+    dot = draw_graph(x * 2.0)
+    assert 'a\\|b\\{c\\}\\<d\\> \\"q\\" \\\\' in dot.source
+
+
+def test_numbers_are_compact() -> None:
+    x = Value(1.23456789e-7, label="x")
+    y = Value(-1234567.0, label="y")
+    dot = draw_graph(x + y, show_grad=False)
+    assert record_of(dot, "x") == "x | data 1.235e-7"
+    assert record_of(dot, "y") == "y | data -1.235e6"
+    inf = Value(float("inf"), label="i")
+    assert record_of(draw_graph(inf), "i") == "i | {data inf | grad 0}"
+
+
+def test_bad_arguments() -> None:
+    o, _ = neuron()
+    with pytest.raises(ValueError, match="rankdir"):
+        draw_graph(o, rankdir="XY")
+    with pytest.raises(ValueError, match="max_nodes"):
+        draw_graph(o, max_nodes=0)
+    with pytest.raises(ValueError, match="step"):
+        draw_graph(o, step=99)
+    with pytest.raises(ValueError, match="step"):
+        draw_graph(o, step=-1)
+    with pytest.raises(TypeError, match="params"):
+        draw_graph(o, params=[1, 2])
+
+
+# ------------------------------------------------------------------------ params
+
+
+class FakeModule:
+    """Duck-typed like nn.Module: autograd never imports nn."""
+
+    def __init__(self, params: dict[str, Value]) -> None:
+        self._params = params
+
+    def named_parameters(self) -> Any:
+        return iter(self._params.items())
+
+
+@pytest.mark.parametrize("as_module", [True, False])
+def test_params_are_labelled_with_their_names(as_module: bool) -> None:
+    o, v = neuron()
+    named = {"layer.w.0": v["w1"], "layer.w.1": v["w2"], "layer.b": v["b"]}
+    dot = draw_graph(o, params=FakeModule(named) if as_module else named)
+    for name in named:
+        rec = record_of(dot, name)
+        nid = next(k for k, r in records(dot).items() if r == rec)
+        line = next(ln for ln in dot.source.splitlines() if ln.strip().startswith(nid + " "))
+        assert 'fillcolor="#ede9fe"' in line  # drawn as a parameter
+    assert record_of(dot, "x1").startswith("x1 |")  # inputs keep their own labels
+    assert "w1 |" not in dot.source
+
+
+def test_params_from_a_real_module() -> None:
+    nn = pytest.importorskip("nn")
+    random.seed(0)
+    n = nn.Neuron(2, activation="tanh")
+    x = [Value(1.0, label="x0"), Value(-2.0, label="x1")]
+    out = n(x)
+    dot = draw_graph(out, params=n)
+    for name, _ in n.named_parameters():
+        assert record_of(dot, name)
+
+
+# ------------------------------------------------------------------- truncation
+
+
+def chain(n: int) -> Value:
+    x = Value(0.5, label="x")
+    for _ in range(n - 1):
+        x = x + 1.0  # two nodes per step: the sum and the constant
+    return x
+
+
+def test_truncation_note_counts_what_is_left_out() -> None:
+    root = chain(300)  # 1 + 2 * 299 nodes: each step adds the sum and a constant
+    total = len(topological_order(root))
+    assert total == 599
+    dot = draw_graph(root, max_nodes=50)
+    assert len(records(dot)) == 50
+    assert f"{total - 50} more nodes not shown" in dot.source
+    assert re.search(r'more \[label="549 more nodes not shown.*shape=note', dot.source)
+    # The note is joined to the ops whose inputs were cut.
+    assert re.search(r"more -> n\d+_op", dot.source)
+
+
+@given(st.integers(0, 10**6), st.integers(1, 30))
+@settings(max_examples=40, deadline=None)
+def test_truncation_count_on_random_dags(seed: int, max_nodes: int) -> None:
+    root, _ = random_graph(seed, size=25)
+    total = len(topological_order(root))
+    dot = draw_graph(root, max_nodes=max_nodes)
+    shown = len(records(dot))
+    assert shown == min(total, max_nodes)
+    if total > max_nodes:
+        left = total - max_nodes
+        word = "node" if left == 1 else "nodes"
+        assert f"{left:,} more {word} not shown" in dot.source
+    else:
+        assert "not shown" not in dot.source
+
+
+def test_kept_nodes_are_the_nearest_to_the_root() -> None:
+    root = chain(100)
+    dot = draw_graph(root, max_nodes=3)
+    # The root, then its two parents: the previous sum and the constant 1.
+    assert sorted(records(dot).values()) == sorted(
+        ["{data 99.5 | grad 0}", "{data 98.5 | grad 0}", "{data 1 | grad 0}"]
+    )
+
+
+def test_huge_graph_is_cut_quickly_without_recursion() -> None:
+    x = Value(1.0, label="x")
+    y = x
+    for _ in range(50_000):  # 100,001 nodes, far deeper than the recursion limit
+        y = y + 1.0
+    start = time.perf_counter()
+    dot = draw_graph(y, max_nodes=40)
+    elapsed = time.perf_counter() - start
+    assert len(records(dot)) == 40
+    assert "100,001 in all" in dot.source
+    assert "99,961 more nodes not shown" in dot.source
+    assert elapsed < 5.0
+
+
+# ------------------------------------------------------------------------ tensors
+
+
+def test_tensor_graph_shows_shapes_dtypes_and_small_values() -> None:
+    tensor = getattr(autograd, "Tensor", None)
+    if tensor is None:
+        pytest.skip("autograd.Tensor is not there yet")
+    w = tensor(np.arange(6.0).reshape(2, 3), requires_grad=True, label="W")
+    x = tensor(np.ones((3, 4), dtype=np.float32), requires_grad=True, label="X")
+    y = (w @ x).relu().sum()
+    y.backward()
+    dot = draw_graph(y)
+    assert len(records(dot)) == len(topological_order(y))
+    w_rec = record_of(dot, "W")
+    assert "(2, 3)  float64" in w_rec
+    assert "data [[0, 1, 2]" in w_rec  # six elements: values shown
+    assert "grad [[4, 4, 4]" in w_rec
+    x_rec = record_of(dot, "X")
+    assert "(3, 4)  float32" in x_rec
+    assert "data" not in x_rec  # twelve elements: shape only
+    assert "grad norm" in x_rec
+    for node in topological_order(y):
+        if node.parents:
+            assert node.op in dot.source
+
+
+# ----------------------------------------------------------------------- rendering
+
+
+@needs_dot
+def test_render_png_and_svg(tmp_path: Path) -> None:
+    o, _ = neuron()
+    o.backward()
+    dot = draw_graph(o)
+    png = Path(dot.render(tmp_path / "neuron", format="png", cleanup=True))
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    svg = Path(dot.render(tmp_path / "neuron", format="svg", cleanup=True))
+    tree = ET.parse(svg)
+    assert tree.getroot().tag.endswith("svg")
+    text = "".join(tree.getroot().itertext())
+    for word in ("x1", "w1", "tanh", "data 0.7071"):
+        assert word in text
+    bundle = dot._repr_mimebundle_()
+    assert bundle["image/svg+xml"].lstrip().startswith("<?xml")
+
+
+def test_missing_dot_error_is_raised_when_rendering(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    o, _ = neuron()
+    dot = draw_graph(o)  # building never needs dot
+    assert "tanh" in dot.source
+    for attempt in (
+        lambda: dot.render(tmp_path / "g", format="png"),
+        lambda: dot.pipe(format="svg"),
+        lambda: dot._repr_mimebundle_(),
+    ):
+        with pytest.raises(GraphvizNotFoundError) as info:
+            attempt()
+        message = str(info.value)
+        for hint in ("apt-get install graphviz", "brew install graphviz", "conda install"):
+            assert hint in message
+        assert isinstance(info.value, RuntimeError)
+        assert isinstance(info.value, graphviz.ExecutableNotFound)
+    assert not (tmp_path / "g.png").exists()
+
+
+@needs_dot
+def test_copy_keeps_the_friendly_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    o, _ = neuron()
+    copy = draw_graph(o).copy()
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(GraphvizNotFoundError):
+        copy.pipe(format="png")
+
+
+# -------------------------------------------------------------- backward steps
+
+
+def grads_from_steps(root: Value, steps: list[autograd.Step]) -> dict[int, float]:
+    totals: dict[int, float] = {id(root): 1.0}
+    for s in steps:
+        for parent, _local, added in s.contributions:
+            totals[id(parent)] = totals.get(id(parent), 0.0) + added
+    return totals
+
+
+@given(st.integers(0, 10**6))
+@settings(max_examples=60, deadline=None)
+def test_steps_sum_to_what_backward_puts_in_grad(seed: int) -> None:
+    root, _ = random_graph(seed)
+    steps = backward_steps(root)
+    assert all(n.grad == 0.0 for n in topological_order(root))  # steps touch no .grad
+    totals = grads_from_steps(root, steps)
+    root.backward()
+    for node in topological_order(root):
+        assert totals.get(id(node), 0.0) == pytest.approx(node.grad, rel=1e-12, abs=1e-12)
+
+
+@given(st.integers(0, 10**6))
+@settings(max_examples=60, deadline=None)
+def test_steps_run_in_reverse_topological_order_with_complete_grads(seed: int) -> None:
+    root, _ = random_graph(seed)
+    order = topological_order(root)
+    position = {id(n): i for i, n in enumerate(order)}
+    steps = backward_steps(root)
+    root.backward()
+    # One step per node that has parents, in the engine's order: reverse topological.
+    assert [position[id(s.node)] for s in steps] == sorted(
+        (position[id(n)] for n in order if n.parents), reverse=True
+    )
+    assert steps[0].node is root
+    assert steps[0].grad == 1.0
+    for s in steps:
+        assert s.grad == pytest.approx(s.node.grad, rel=1e-12, abs=1e-12)  # complete
+        assert [c[0] for c in s.contributions] == list(s.node.parents)
+        for _parent, local, added in s.contributions:
+            assert added == pytest.approx(local * s.grad, rel=1e-12, abs=1e-300)
+
+
+def test_step_local_derivatives_match_closed_forms() -> None:
+    x, y = Value(2.0, label="x"), Value(3.0, label="y")
+    z = (x * y).tanh()
+    steps = backward_steps(z)
+    assert [s.node.op for s in steps] == ["tanh", "*"]
+    (tanh_c,) = steps[0].contributions
+    assert tanh_c[1] == pytest.approx(1 - math.tanh(6.0) ** 2)
+    (cx, cy) = steps[1].contributions
+    assert (cx[0], cx[1]) == (x, 3.0)
+    assert (cy[0], cy[1]) == (y, 2.0)
+    assert cx[2] == pytest.approx(3.0 * (1 - math.tanh(6.0) ** 2))
+
+
+# ------------------------------------------------------------------- step pictures
+
+
+def small() -> tuple[Value, Value, Value, Value]:
+    """z = x*y + x with x = 2, y = 3: dz/dx = y + 1 = 4, dz/dy = x = 2."""
+    x, y = Value(2.0, label="x"), Value(3.0, label="y")
+    p = x * y
+    p.label = "p"
+    z = p + x
+    z.label = "z"
+    return z, p, x, y
+
+
+def test_step_pictures_fill_in_gradients_as_the_engine_does() -> None:
+    z, _, _, _ = small()  # no backward(): the pictures must compute grads from steps
+    dot0 = draw_graph(z, step=0)
+    assert record_of(dot0, "z") == "z | {data 8 | grad 1}"
+    assert record_of(dot0, "p") == "p | {data 6 | grad \u2026}"
+    assert record_of(dot0, "x") == "x | {data 2 | grad \u2026}"
+    dot1 = draw_graph(z, step=1)
+    assert record_of(dot1, "p") == "p | {data 6 | grad 1}"
+    assert record_of(dot1, "x") == "x | {data 2 | grad 1}"  # partial: only the + path
+    assert record_of(dot1, "y") == "y | {data 3 | grad \u2026}"
+    dot2 = draw_graph(z, step=2)
+    assert record_of(dot2, "x") == "x | {data 2 | grad 4}"
+    assert record_of(dot2, "y") == "y | {data 3 | grad 2}"
+    assert "backward pass done" in dot2.source
+
+
+def highlighted(dot: graphviz.Digraph) -> list[str]:
+    return [ln for ln in dot.source.splitlines() if 'fillcolor="#ffedd5"' in ln]
+
+
+def test_step_highlights_its_node_and_labels_local_derivatives() -> None:
+    z, _, _, _ = small()
+    dot = draw_graph(z, step=1)  # the step of p = x * y
+    (line,) = highlighted(dot)
+    assert 'label="p |' in line
+    labels = re.findall(r'(\w+) -> (\w+) \[label="local ([^\\]+)\\nadds ([^"]+)"', dot.source)
+    ids = {r.split(" | ")[0]: nid for nid, r in records(dot).items()}
+    assert sorted(labels) == sorted(
+        [(ids["x"], f"{ids['p']}_op", "3", "3"), (ids["y"], f"{ids['p']}_op", "2", "2")]
+    )
+    assert "backward step 1 of 2" in dot.source
+    dot0 = draw_graph(z, step=0)  # the root's step: both edges of + carry local 1
+    (line0,) = highlighted(dot0)
+    assert 'label="z |' in line0
+    assert dot0.source.count("local 1") == 2
+    assert highlighted(draw_graph(z, step=2)) == []  # all applied: nothing current
+
+
+@given(st.integers(0, 10**6))
+@settings(max_examples=25, deadline=None)
+def test_last_step_picture_matches_backward(seed: int) -> None:
+    root, _ = random_graph(seed, size=8)
+    for i, node in enumerate(topological_order(root)):
+        node.label = f"u{i}"
+    steps = backward_steps(root)
+    final = draw_graph(root, step=len(steps))
+    root.backward()
+    assert final.source.replace("backward pass done", "") != ""
+    after = draw_graph(root)
+    assert records(final) == records(after)
