@@ -1,0 +1,262 @@
+"""Loss functions for Tensors and for lists of Values, each the mean over the batch.
+
+Each loss takes a prediction and a target. A `Tensor` prediction gives a one-element
+Tensor; a list of `Value` predictions (one per sample, or one list per sample for
+several outputs) gives a Value, built with Value ops so `backward` reaches every
+parameter. Targets may be Tensors, numpy arrays or (nested) lists of numbers; they are
+constants, never differentiated.
+
+A target whose shape differs from the prediction's only by size-1 axes, such as labels
+of shape (N,) for scores of shape (N, 1), is reshaped to the prediction's shape; any
+other difference raises `ValueError` naming the loss and both shapes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from autograd import Value
+
+__all__ = ["binary_cross_entropy", "cross_entropy", "hinge_loss", "mse_loss"]
+
+_LOG_FLOOR = -100.0
+"""PyTorch clamps log(p) in binary cross-entropy at -100, so p = 0 or 1 gives a finite loss."""
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _as_array(name: str, target: Any) -> np.ndarray:
+    """A target (Tensor, array, number or nested list of numbers) as a float64 array."""
+    data = getattr(target, "data", target) if not isinstance(target, np.ndarray) else target
+    try:
+        arr = np.asarray(data, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{name}: expected the target as numbers (a Tensor, array or list), "
+            f"got {type(target).__name__}"
+        ) from None
+    return arr
+
+
+def _value_grid(name: str, pred: Any) -> tuple[list[Any], tuple[int, ...]]:
+    """Flatten a Value, a list of Values or a list of lists of Values, with its shape."""
+    if isinstance(pred, Value):
+        return [pred], ()
+    if not isinstance(pred, Sequence) or isinstance(pred, str):
+        raise TypeError(
+            f"{name}: expected a Tensor, a Value or a list of Values, got {type(pred).__name__}"
+        )
+    rows = list(pred)
+    if rows and all(isinstance(r, Sequence) and not isinstance(r, str) for r in rows):
+        widths = {len(r) for r in rows}
+        if len(widths) != 1:
+            raise ValueError(f"{name}: rows of pred have different lengths {sorted(widths)}")
+        return [v for r in rows for v in r], (len(rows), widths.pop())
+    return rows, (len(rows),)
+
+
+def _match(name: str, pred_shape: tuple[int, ...], target: np.ndarray) -> np.ndarray:
+    """The target reshaped to the prediction's shape, or a ValueError naming both."""
+    if target.shape == pred_shape:
+        return target
+    squeeze = tuple(d for d in target.shape if d != 1)
+    if squeeze == tuple(d for d in pred_shape if d != 1):
+        return target.reshape(pred_shape)
+    raise ValueError(
+        f"{name}: pred has shape {pred_shape} but target has shape {target.shape}; "
+        "expected the same shape (or one differing only by axes of size 1)"
+    )
+
+
+def _mean(name: str, terms: list[Any]) -> Value:
+    """The mean of a list of Values (sum from the first term: no extra 0 + node)."""
+    if not terms:
+        raise ValueError(f"{name}: got an empty batch")
+    total: Value = sum(terms[1:], terms[0])
+    return total if len(terms) == 1 else total * (1.0 / len(terms))
+
+
+def _value_log(p: Any) -> Any:
+    """log(p) clamped below at -100 (a constant there), as PyTorch's binary cross-entropy."""
+    data = p.data if isinstance(p, Value) else float(p)
+    if data <= 0.0 or math.log(data) < _LOG_FLOOR:
+        return _LOG_FLOOR
+    return p.log() if isinstance(p, Value) else math.log(data)
+
+
+def _check_probabilities(name: str, data: np.ndarray) -> None:
+    bad = data[(data < 0) | (data > 1) | np.isnan(data)]
+    if bad.size:
+        raise ValueError(
+            f"{name}: expected probabilities in [0, 1], got {float(bad.ravel()[0]):g}; "
+            "apply sigmoid to the model's output first"
+        )
+
+
+def _check_labels(name: str, labels: np.ndarray) -> None:
+    bad = labels[(labels != 1) & (labels != -1)]
+    if bad.size:
+        raise ValueError(
+            f"{name}: labels must be -1 or +1, got {float(bad.ravel()[0]):g}; "
+            "map 0/1 labels with 2 * y - 1"
+        )
+
+
+# ---------------------------------------------------------------------- losses
+
+
+def mse_loss(pred: Any, target: Any) -> Any:
+    """Mean squared error, ``mean((pred - target) ** 2)`` over every element.
+
+    Args:
+        pred: A Tensor, or a Value / list of Values / list of lists of Values.
+        target: Numbers of the same shape.
+
+    Returns:
+        A one-element Tensor, or a Value.
+
+    Raises:
+        ValueError: When the shapes differ (beyond axes of size 1).
+
+    Example:
+        >>> from autograd import Value
+        >>> mse_loss([Value(1.0), Value(3.0)], [0.0, 1.0]).data
+        2.5
+    """
+    name = "mse_loss"
+    preds, shape = _value_grid(name, pred)
+    targets = _match(name, shape, _as_array(name, target)).ravel().tolist()
+    return _mean(name, [(p - t) ** 2 for p, t in zip(preds, targets, strict=True)])
+
+
+def binary_cross_entropy(prob: Any, target: Any) -> Any:
+    """Binary cross-entropy of probabilities: ``-mean(t log p + (1 - t) log(1 - p))``.
+
+    As in PyTorch, each log is clamped below at -100, so a probability of exactly 0 or 1
+    (a saturated sigmoid) gives a finite loss instead of inf or an error.
+
+    Args:
+        prob: Probabilities in [0, 1] (after a sigmoid): a Tensor, or Values.
+        target: Numbers of the same shape, usually 0 or 1.
+
+    Returns:
+        A one-element Tensor, or a Value.
+
+    Raises:
+        ValueError: When the shapes differ, or a probability is outside [0, 1].
+
+    Example:
+        >>> from autograd import Value
+        >>> round(binary_cross_entropy([Value(0.5), Value(1.0)], [1, 0]).data, 4)
+        50.3466
+    """
+    name = "binary_cross_entropy"
+    preds, shape = _value_grid(name, prob)
+    targets = _match(name, shape, _as_array(name, target)).ravel().tolist()
+    _check_probabilities(name, np.array([p.data if isinstance(p, Value) else p for p in preds]))
+    terms = [
+        -(t * _value_log(p) + (1.0 - t) * _value_log(1.0 - p))
+        for p, t in zip(preds, targets, strict=True)
+    ]
+    return _mean(name, terms)
+
+
+def cross_entropy(logits: Any, target: Any) -> Any:
+    """Softmax cross-entropy of logits, the mean over the batch.
+
+    Stable for large logits (the row maximum is subtracted before ``exp``).
+
+    Args:
+        logits: An (N, C) Tensor, or a list of N lists of C Values.
+        target: N class indices in ``0 .. C - 1``, or an (N, C) array of one-hot rows
+            (or class probabilities).
+
+    Returns:
+        A one-element Tensor, or a Value.
+
+    Raises:
+        ValueError: When the target's shape fits neither form, or an index is not an
+            integer in range.
+
+    Example:
+        >>> from autograd import Value
+        >>> logits = [[Value(0.0), Value(0.0)], [Value(5.0), Value(5.0)]]
+        >>> round(cross_entropy(logits, [0, 1]).data, 6)  # log 2
+        0.693147
+    """
+    name = "cross_entropy"
+    flat, shape = _value_grid(name, logits)
+    if len(shape) != 2:
+        raise ValueError(
+            f"{name}: expected logits as a list of N lists of C Values, got shape {shape}"
+        )
+    n, c = shape
+    dense = _dense_target(name, (n, c), _as_array(name, target))
+    terms = []
+    for i in range(n):
+        row = flat[i * c : (i + 1) * c]
+        top = max(z.data if isinstance(z, Value) else z for z in row)
+        # log-sum-exp with the row maximum taken out: exp never overflows.
+        exps = [(z - top).exp() for z in row]
+        lse = sum(exps[1:], exps[0]).log() + top
+        weights = dense[i]
+        picked = [(float(w), z) for w, z in zip(weights, row, strict=True) if w != 0.0]
+        term = lse * float(weights.sum())
+        for w, z in picked:
+            term = term - (z if w == 1.0 else w * z)
+        terms.append(term)
+    return _mean(name, terms)
+
+
+def _dense_target(name: str, shape: tuple[int, int], target: np.ndarray) -> np.ndarray:
+    """Class indices or one-hot rows as an (N, C) float array of target probabilities."""
+    n, c = shape
+    if target.shape == (n, c):
+        return target
+    if target.shape in ((n,), (n, 1)):
+        idx = target.ravel()
+        bad = idx[(idx != np.round(idx)) | (idx < 0) | (idx >= c)]
+        if bad.size:
+            raise ValueError(
+                f"{name}: class indices must be integers in 0..{c - 1}, got {float(bad[0]):g}"
+            )
+        dense = np.zeros((n, c))
+        dense[np.arange(n), idx.astype(np.int64)] = 1.0
+        return dense
+    raise ValueError(
+        f"{name}: logits have shape {shape} but target has shape {target.shape}; "
+        f"expected {n} class indices or an array of shape {shape}"
+    )
+
+
+def hinge_loss(scores: Any, labels: Any) -> Any:
+    """Hinge loss for labels ±1: ``mean(relu(1 - labels * scores))`` (micrograd's demo).
+
+    Args:
+        scores: Raw scores (no sigmoid): a Tensor, or Values.
+        labels: -1 or +1 for each score.
+
+    Returns:
+        A one-element Tensor, or a Value.
+
+    Raises:
+        ValueError: When the shapes differ or a label is not ±1.
+
+    Example:
+        >>> from autograd import Value
+        >>> hinge_loss([Value(2.0), Value(0.5)], [1, 1]).data
+        0.25
+    """
+    name = "hinge_loss"
+    preds, shape = _value_grid(name, scores)
+    labels_arr = _match(name, shape, _as_array(name, labels))
+    _check_labels(name, labels_arr)
+    return _mean(
+        name,
+        [(1.0 + (-y) * s).relu() for s, y in zip(preds, labels_arr.ravel().tolist(), strict=True)],
+    )

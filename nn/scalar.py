@@ -1,0 +1,178 @@
+"""Scalar modules over `Value`, compatible with micrograd: `Neuron`, `Layer`, `MLP`.
+
+Weights are drawn with Python's `random` module exactly as micrograd draws them, so after
+``random.seed(s)`` an ``MLP`` here and a micrograd ``MLP`` start from the same numbers.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from typing import Any
+
+from autograd import Value
+from nn.module import Module
+
+__all__ = ["MLP", "Layer", "Neuron"]
+
+ACTIVATIONS = ("relu", "tanh", "sigmoid")
+
+
+class Neuron(Module):
+    """One unit: ``act(w . x + b)``, or just ``w . x + b`` when `nonlin` is False.
+
+    Args:
+        nin: The number of inputs.
+        nonlin: Whether to apply the activation (micrograd's flag).
+        activation: "relu", "tanh" or "sigmoid".
+
+    Raises:
+        ValueError: For ``nin < 1`` or an unknown activation.
+
+    Example:
+        >>> import math, random
+        >>> random.seed(0)
+        >>> n = Neuron(2, activation="tanh")
+        >>> [p.label for p in n.parameters()]
+        ['w0', 'w1', 'b']
+        >>> n([1.0, -2.0]).data == math.tanh(n.w[0].data * 1.0 + n.w[1].data * -2.0)
+        True
+    """
+
+    _repr_children = False
+
+    def __init__(self, nin: int, nonlin: bool = True, activation: str = "relu") -> None:
+        if not isinstance(nin, int) or nin < 1:
+            raise ValueError(f"Neuron: nin must be a positive int, got {nin!r}")
+        if activation not in ACTIVATIONS:
+            raise ValueError(
+                f"Neuron: activation must be one of 'relu', 'tanh', 'sigmoid', got {activation!r}"
+            )
+        self.w = [Value(random.uniform(-1, 1), label=f"w{i}") for i in range(nin)]
+        self.b = Value(0.0, label="b")
+        self.nonlin = nonlin
+        self.activation = activation
+
+    def forward(self, x: Sequence[Any]) -> Value:
+        """The neuron's output for one input vector.
+
+        Args:
+            x: ``nin`` numbers or Values.
+
+        Returns:
+            A Value.
+
+        Raises:
+            ValueError: When `x` does not have ``nin`` elements.
+        """
+        if len(x) != len(self.w):
+            raise ValueError(f"Neuron: expected {len(self.w)} inputs, got {len(x)}")
+        # One product and one sum node per input, starting from b: micrograd's graph and
+        # summation order, so the numbers agree with micrograd's bit for bit.
+        act: Value = sum((wi * xi for wi, xi in zip(self.w, x, strict=True)), self.b)
+        if not self.nonlin:
+            return act
+        if self.activation == "relu":
+            return act.relu()
+        if self.activation == "tanh":
+            return act.tanh()
+        return act.sigmoid()
+
+    def extra_repr(self) -> str:
+        """``nin, activation`` ("linear" when `nonlin` is False)."""
+        return f"{len(self.w)}, {self.activation if self.nonlin else 'linear'}"
+
+
+class Layer(Module):
+    """`nout` neurons, each seeing all `nin` inputs.
+
+    Args:
+        nin: The number of inputs.
+        nout: The number of neurons (outputs).
+        **kwargs: Passed to each `Neuron` (`nonlin`, `activation`).
+
+    Raises:
+        ValueError: For ``nout < 1`` and whatever `Neuron` refuses.
+
+    Example:
+        >>> import random
+        >>> random.seed(0)
+        >>> Layer(3, 2)
+        Layer(3 -> 2, relu)
+        >>> len(Layer(3, 2)([1.0, 2.0, 3.0]))
+        2
+    """
+
+    _repr_children = False
+
+    def __init__(self, nin: int, nout: int, **kwargs: Any) -> None:
+        if not isinstance(nout, int) or nout < 1:
+            raise ValueError(f"Layer: nout must be a positive int, got {nout!r}")
+        self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
+
+    def forward(self, x: Sequence[Any]) -> Value | list[Value]:
+        """Every neuron's output.
+
+        Args:
+            x: ``nin`` numbers or Values.
+
+        Returns:
+            A Value when the layer has one neuron, else a list of Values.
+        """
+        out = [n(x) for n in self.neurons]
+        return out[0] if len(out) == 1 else out
+
+    def extra_repr(self) -> str:
+        """``nin -> nout, activation``."""
+        first = self.neurons[0]
+        return f"{len(first.w)} -> {len(self.neurons)}, " + first.extra_repr().split(", ")[1]
+
+
+class MLP(Module):
+    """A multilayer perceptron: hidden layers use `activation`, the last layer is linear.
+
+    Args:
+        nin: The number of inputs.
+        nouts: The size of each layer, the output layer last.
+        activation: "relu", "tanh" or "sigmoid" for the hidden layers.
+
+    Raises:
+        ValueError: For an empty `nouts` and whatever `Layer` refuses.
+
+    Example:
+        >>> import random
+        >>> random.seed(1)
+        >>> model = MLP(2, [16, 16, 1])
+        >>> len(model.parameters())
+        337
+        >>> model
+        MLP(
+          (layers.0): Layer(2 -> 16, relu)
+          (layers.1): Layer(16 -> 16, relu)
+          (layers.2): Layer(16 -> 1, linear)
+        )
+    """
+
+    def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu") -> None:
+        if len(nouts) == 0:
+            raise ValueError("MLP: nouts must list at least one layer size, got []")
+        sizes = [nin, *nouts]
+        self.layers = [
+            Layer(sizes[i], sizes[i + 1], nonlin=i != len(nouts) - 1, activation=activation)
+            for i in range(len(nouts))
+        ]
+
+    def forward(self, x: Sequence[Any]) -> Value | list[Value]:
+        """The network's output for one input vector.
+
+        Args:
+            x: ``nin`` numbers or Values.
+
+        Returns:
+            A Value when the last layer has one neuron, else a list of Values.
+        """
+        out: list[Value] = list(x)
+        for layer in self.layers:
+            y = layer(out)
+            out = [y] if isinstance(y, Value) else y
+        return out[0] if len(out) == 1 else out

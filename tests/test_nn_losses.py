@@ -1,0 +1,231 @@
+import math
+import re
+
+import numpy as np
+import pytest
+
+import nn
+from autograd import Value
+
+RNG = np.random.default_rng(1234)
+N, C = 6, 4
+SCORES = RNG.normal(size=N)
+TARGETS = RNG.normal(size=N)
+PROBS = RNG.uniform(0.02, 0.98, size=N)
+BITS = RNG.integers(0, 2, size=N).astype(float)
+LOGITS = RNG.normal(scale=2.0, size=(N, C))
+CLASSES = RNG.integers(0, C, size=N)
+SOFT = RNG.dirichlet(np.ones(C), size=N)
+SIGNS = np.where(RNG.random(N) < 0.5, -1.0, 1.0)
+
+
+def _values(array):
+    if array.ndim == 1:
+        return [Value(float(x)) for x in array]
+    return [[Value(float(x)) for x in row] for row in array]
+
+
+def _grads(values):
+    if isinstance(values[0], list):
+        return np.array([[v.grad for v in row] for row in values])
+    return np.array([v.grad for v in values])
+
+
+def _torch_reference(torch, name, pred, target):
+    functional = torch.nn.functional
+    p = torch.tensor(pred, dtype=torch.float64, requires_grad=True)
+    if name == "mse_loss":
+        loss = functional.mse_loss(p, torch.tensor(target, dtype=torch.float64))
+    elif name == "binary_cross_entropy":
+        loss = functional.binary_cross_entropy(p, torch.tensor(target, dtype=torch.float64))
+    elif name == "cross_entropy":
+        t = torch.tensor(target)
+        loss = functional.cross_entropy(p, t if t.dtype == torch.int64 else t.double())
+    else:  # hinge: no torch function; the formula, mean(relu(1 - y * s))
+        loss = torch.relu(1 - torch.tensor(target, dtype=torch.float64) * p).mean()
+    loss.backward()
+    return loss.item(), p.grad.numpy()
+
+
+LOSS_CASES = [
+    ("mse_loss", SCORES, TARGETS),
+    ("binary_cross_entropy", PROBS, BITS),
+    ("binary_cross_entropy", PROBS, RNG.uniform(size=N)),  # soft targets
+    ("cross_entropy", LOGITS, CLASSES),
+    ("cross_entropy", LOGITS, SOFT),
+    ("cross_entropy", LOGITS, np.eye(C)[CLASSES]),  # one-hot
+    ("hinge_loss", SCORES, SIGNS),
+]
+
+
+@pytest.mark.parametrize(("name", "pred", "target"), LOSS_CASES)
+@pytest.mark.parametrize("target_kind", ["array", "list"])
+def test_value_losses_match_torch(name, pred, target, target_kind):
+    torch = pytest.importorskip("torch")
+    want_loss, want_grad = _torch_reference(torch, name, pred, target)
+    values = _values(pred)
+    loss = getattr(nn, name)(values, target if target_kind == "array" else target.tolist())
+    assert isinstance(loss, Value)
+    assert loss.data == pytest.approx(want_loss, rel=1e-12, abs=1e-12)
+    loss.backward()
+    np.testing.assert_allclose(_grads(values), want_grad, rtol=1e-10, atol=1e-12)
+
+
+def test_value_mse_over_several_outputs_averages_every_element():
+    torch = pytest.importorskip("torch")
+    pred, target = LOGITS, SOFT
+    want_loss, want_grad = _torch_reference(torch, "mse_loss", pred, target)
+    values = _values(pred)
+    loss = nn.mse_loss(values, target)
+    loss.backward()
+    assert loss.data == pytest.approx(want_loss, rel=1e-12)
+    np.testing.assert_allclose(_grads(values), want_grad, rtol=1e-10)
+
+
+def test_value_loss_of_one_value_and_a_number():
+    p = Value(3.0)
+    loss = nn.mse_loss(p, 1.0)
+    loss.backward()
+    assert loss.data == 4.0
+    assert p.grad == 4.0  # d/dp (p - 1)^2 = 2 (p - 1)
+
+
+def test_value_losses_accept_column_targets_for_a_list_of_scores():
+    values = _values(SCORES)
+    a = nn.mse_loss(values, TARGETS.reshape(N, 1)).data
+    b = nn.mse_loss(values, TARGETS).data
+    assert a == b
+
+
+def test_value_bce_is_finite_at_saturated_probabilities_as_torch():
+    torch = pytest.importorskip("torch")
+    functional = torch.nn.functional
+    probs = np.array([0.0, 1.0, 0.0, 1.0, 1e-50, 1.0 - 1e-17])
+    targets = np.array([1.0, 0.0, 0.0, 1.0, 1.0, 0.0])
+    want = functional.binary_cross_entropy(
+        torch.tensor(probs, dtype=torch.float64), torch.tensor(targets, dtype=torch.float64)
+    ).item()
+    got = nn.binary_cross_entropy(_values(probs), targets).data
+    assert math.isfinite(got)
+    assert got == pytest.approx(want, rel=1e-12)
+    # 1 - 1e-17 rounds to 1.0; log(1e-50) = -115 is clamped to -100.
+    assert got == pytest.approx((100 + 100 + 0 + 0 + 100 + 100) / 6)
+
+
+def test_value_bce_after_a_saturated_sigmoid_does_not_raise():
+    z = Value(40.0)
+    p = z.sigmoid()
+    assert p.data == 1.0
+    loss = nn.binary_cross_entropy([p], [1.0])
+    loss.backward()
+    assert loss.data == 0.0
+    assert math.isfinite(z.grad)
+
+
+def test_value_cross_entropy_is_stable_for_large_logits():
+    torch = pytest.importorskip("torch")
+    logits = np.array([[1000.0, 0.0, -1000.0], [0.0, 800.0, 799.0]])
+    target = np.array([2, 1])
+    want_loss, want_grad = _torch_reference(torch, "cross_entropy", logits, target)
+    values = _values(logits)
+    loss = nn.cross_entropy(values, target)
+    loss.backward()
+    assert math.isfinite(loss.data)
+    assert loss.data == pytest.approx(want_loss, rel=1e-12)
+    assert loss.data == pytest.approx((2000.0 + math.log1p(math.exp(-1.0))) / 2, rel=1e-12)
+    np.testing.assert_allclose(_grads(values), want_grad, atol=1e-12)
+
+
+def test_value_cross_entropy_accepts_float_class_indices():
+    a = nn.cross_entropy(_values(LOGITS), CLASSES.astype(float)).data
+    b = nn.cross_entropy(_values(LOGITS), CLASSES).data
+    assert a == b
+
+
+def test_value_hinge_loss_matches_micrograd_formula_and_gradient():
+    scores = _values(np.array([2.0, 0.5, -0.3]))
+    loss = nn.hinge_loss(scores, [1, 1, -1])
+    loss.backward()
+    assert loss.data == pytest.approx((0.0 + 0.5 + 0.7) / 3)
+    # d/ds relu(1 - y s) = -y where the margin is violated, else 0; mean over 3.
+    assert [s.grad for s in scores] == pytest.approx([0.0, -1 / 3, 1 / 3])
+
+
+def _escape(message):
+    return "^" + re.escape(message)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (
+            lambda: nn.mse_loss(_values(SCORES[:3]), [1.0, 2.0]),
+            ValueError,
+            "mse_loss: pred has shape (3,) but target has shape (2,); expected the same shape",
+        ),
+        (
+            lambda: nn.binary_cross_entropy(_values(PROBS[:2]), np.zeros((2, 2))),
+            ValueError,
+            "binary_cross_entropy: pred has shape (2,) but target has shape (2, 2)",
+        ),
+        (
+            lambda: nn.hinge_loss(_values(SCORES[:2]), [1, 1, 1]),
+            ValueError,
+            "hinge_loss: pred has shape (2,) but target has shape (3,)",
+        ),
+        (
+            lambda: nn.hinge_loss(_values(SCORES[:2]), [0, 1]),
+            ValueError,
+            "hinge_loss: labels must be -1 or +1, got 0; map 0/1 labels with 2 * y - 1",
+        ),
+        (
+            lambda: nn.binary_cross_entropy([Value(1.5)], [1.0]),
+            ValueError,
+            "binary_cross_entropy: expected probabilities in [0, 1], got 1.5",
+        ),
+        (
+            lambda: nn.binary_cross_entropy([Value(-0.5)], [1.0]),
+            ValueError,
+            "binary_cross_entropy: expected probabilities in [0, 1], got -0.5",
+        ),
+        (
+            lambda: nn.cross_entropy(_values(LOGITS), CLASSES[:3]),
+            ValueError,
+            "cross_entropy: logits have shape (6, 4) but target has shape (3,); "
+            "expected 6 class indices or an array of shape (6, 4)",
+        ),
+        (
+            lambda: nn.cross_entropy(_values(LOGITS[:2]), [0, 4]),
+            ValueError,
+            "cross_entropy: class indices must be integers in 0..3, got 4",
+        ),
+        (
+            lambda: nn.cross_entropy(_values(LOGITS[:2]), [0, 1.5]),
+            ValueError,
+            "cross_entropy: class indices must be integers in 0..3, got 1.5",
+        ),
+        (
+            lambda: nn.cross_entropy(_values(SCORES), CLASSES),
+            ValueError,
+            "cross_entropy: expected logits as a list of N lists of C Values, got shape (6,)",
+        ),
+        (
+            lambda: nn.mse_loss([], []),
+            ValueError,
+            "mse_loss: got an empty batch",
+        ),
+        (
+            lambda: nn.mse_loss("abc", [1.0]),
+            TypeError,
+            "mse_loss: expected a Tensor, a Value or a list of Values, got str",
+        ),
+        (
+            lambda: nn.mse_loss([Value(1.0)], ["a"]),
+            TypeError,
+            "mse_loss: expected the target as numbers",
+        ),
+    ],
+)
+def test_loss_errors(call, error, message):
+    with pytest.raises(error, match=_escape(message)):
+        call()

@@ -1,0 +1,332 @@
+import math
+import random
+import re
+
+import numpy as np
+import pytest
+
+import nn
+from autograd import Value, topological_order
+
+# ---------------------------------------------------------------------- scalar modules
+
+
+def test_mlp_2_16_16_1_has_337_parameters_in_micrograd_order():
+    random.seed(0)
+    model = nn.MLP(2, [16, 16, 1])
+    params = model.parameters()
+    assert len(params) == 337 == (2 + 1) * 16 + (16 + 1) * 16 + (16 + 1) * 1
+    names = [name for name, _ in model.named_parameters()]
+    assert names[:4] == [
+        "layers.0.neurons.0.w.0",
+        "layers.0.neurons.0.w.1",
+        "layers.0.neurons.0.b",
+        "layers.0.neurons.1.w.0",
+    ]
+    assert names[-1] == "layers.2.neurons.0.b"
+    expected = [
+        p for layer in model.layers for neuron in layer.neurons for p in [*neuron.w, neuron.b]
+    ]
+    assert all(a is b for a, b in zip(params, expected, strict=True))
+    assert len(expected) == len(params)
+
+
+def test_scalar_weights_uniform_in_minus_one_one_and_biases_zero():
+    random.seed(3)
+    model = nn.MLP(4, [64, 64, 1])
+    weights = np.array([w.data for layer in model.layers for n in layer.neurons for w in n.w])
+    biases = [n.b.data for layer in model.layers for n in layer.neurons]
+    assert weights.min() >= -1.0
+    assert weights.max() < 1.0
+    assert abs(weights.mean()) < 0.05
+    assert abs(weights.var() - 1 / 3) < 0.02  # the variance of U(-1, 1)
+    assert biases == [0.0] * len(biases)
+
+
+def test_seeding_python_random_reproduces_the_weights():
+    random.seed(42)
+    a = [p.data for p in nn.MLP(3, [4, 2]).parameters()]
+    random.seed(42)
+    b = [p.data for p in nn.MLP(3, [4, 2]).parameters()]
+    assert a == b
+
+
+def test_mlp_matches_micrograd_weights_outputs_and_gradients():
+    micrograd_nn = pytest.importorskip("micrograd.nn")
+    random.seed(7)
+    ours = nn.MLP(3, [8, 8, 1])
+    random.seed(7)
+    theirs = micrograd_nn.MLP(3, [8, 8, 1])
+    assert [p.data for p in ours.parameters()] == [p.data for p in theirs.parameters()]
+    x = [0.5, -1.25, 2.0]
+    out_ours, out_theirs = ours(x), theirs(x)
+    assert out_ours.data == out_theirs.data  # same graph, same summation order
+    (out_ours * out_ours).backward()
+    (out_theirs * out_theirs).backward()
+    assert [p.grad for p in ours.parameters()] == pytest.approx(
+        [p.grad for p in theirs.parameters()], rel=1e-12, abs=1e-15
+    )
+
+
+def test_mlp_gradients_match_central_differences():
+    random.seed(11)
+    model = nn.MLP(2, [5, 3], activation="tanh")
+    x = [0.7, -0.4]
+
+    def loss_value():
+        out = model(x)
+        return sum(o * o for o in out)
+
+    loss = loss_value()
+    model.zero_grad()
+    loss.backward()
+    eps = 1e-6
+    for p in model.parameters():
+        old = p.data
+        p.data = old + eps
+        up = loss_value().data
+        p.data = old - eps
+        down = loss_value().data
+        p.data = old
+        assert p.grad == pytest.approx((up - down) / (2 * eps), rel=1e-6, abs=1e-8)
+
+
+@pytest.mark.parametrize(
+    ("activation", "fn"),
+    [
+        ("relu", lambda z: max(z, 0.0)),
+        ("tanh", math.tanh),
+        ("sigmoid", lambda z: 1.0 / (1.0 + math.exp(-z))),
+    ],
+)
+def test_neuron_activations_against_formulas(activation, fn):
+    random.seed(1)
+    n = nn.Neuron(3, activation=activation)
+    n.b.data = 0.25
+    for x in ([1.0, 2.0, -3.0], [-0.5, 0.1, 0.3]):
+        z = 0.25 + sum(w.data * xi for w, xi in zip(n.w, x, strict=True))
+        assert n(x).data == pytest.approx(fn(z), rel=1e-14, abs=1e-15)
+
+
+def test_neuron_nonlin_false_is_linear_and_ignores_activation():
+    random.seed(2)
+    n = nn.Neuron(2, nonlin=False, activation="sigmoid")
+    n.b.data = -3.0
+    x = [4.0, 5.0]
+    assert n(x).data == pytest.approx(-3.0 + n.w[0].data * 4.0 + n.w[1].data * 5.0)
+    assert n(x).op == "+"
+
+
+def test_neuron_forward_builds_few_nodes():
+    random.seed(0)
+    nin = 10
+    out = nn.Neuron(nin)([float(i) for i in range(nin)])
+    # nin weights, the bias, nin constant inputs, nin products, nin sums, one relu.
+    assert len(topological_order(out)) == 4 * nin + 2
+
+
+def test_mlp_last_layer_is_linear_and_hidden_layers_use_the_activation():
+    random.seed(0)
+    model = nn.MLP(2, [3, 3, 2], activation="tanh")
+    assert [n.nonlin for n in model.layers[0].neurons] == [True] * 3
+    assert [n.activation for n in model.layers[1].neurons] == ["tanh"] * 3
+    assert [n.nonlin for n in model.layers[2].neurons] == [False] * 2
+    out = model([1.0, 1.0])
+    assert [o.op for o in out] == ["+", "+"]
+
+
+def test_one_output_is_a_value_several_are_a_list():
+    random.seed(0)
+    assert isinstance(nn.MLP(2, [4, 1])([1.0, 2.0]), Value)
+    out = nn.MLP(2, [4, 3])([1.0, 2.0])
+    assert isinstance(out, list)
+    assert len(out) == 3
+    assert all(isinstance(o, Value) for o in out)
+    assert isinstance(nn.Layer(2, 1)([1.0, 2.0]), Value)
+    # A hidden layer of one neuron still feeds the next layer.
+    assert isinstance(nn.MLP(2, [1, 2])([1.0, 2.0]), list)
+
+
+def test_scalar_modules_accept_values_and_numpy_rows():
+    random.seed(0)
+    model = nn.MLP(2, [3, 1])
+    row = np.array([0.5, -0.25])
+    a = model(row).data
+    b = model([Value(0.5), Value(-0.25)]).data
+    c = model([0.5, -0.25]).data
+    assert a == b == c
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda: nn.Neuron(2, activation="gelu"),
+            "Neuron: activation must be one of 'relu', 'tanh', 'sigmoid', got 'gelu'",
+        ),
+        (
+            lambda: nn.MLP(2, [3, 1], activation="softplus"),
+            "Neuron: activation must be one of 'relu', 'tanh', 'sigmoid', got 'softplus'",
+        ),
+        (lambda: nn.Neuron(0), "Neuron: nin must be a positive int, got 0"),
+        (lambda: nn.Layer(2, 0), "Layer: nout must be a positive int, got 0"),
+        (lambda: nn.MLP(2, []), "MLP: nouts must list at least one layer size, got []"),
+        (lambda: nn.Neuron(3)([1.0, 2.0]), "Neuron: expected 3 inputs, got 2"),
+        (lambda: nn.MLP(2, [3, 1])([1.0, 2.0, 3.0]), "Neuron: expected 2 inputs, got 3"),
+    ],
+)
+def test_scalar_module_errors(call, message):
+    with pytest.raises(ValueError, match="^" + re.escape(message)):
+        call()
+
+
+def test_scalar_reprs():
+    random.seed(0)
+    assert repr(nn.Neuron(3)) == "Neuron(3, relu)"
+    assert repr(nn.Neuron(3, nonlin=False)) == "Neuron(3, linear)"
+    assert repr(nn.Layer(3, 4, activation="tanh")) == "Layer(3 -> 4, tanh)"
+    assert repr(nn.MLP(2, [16, 1])) == (
+        "MLP(\n  (layers.0): Layer(2 -> 16, relu)\n  (layers.1): Layer(16 -> 1, linear)\n)"
+    )
+
+
+# ---------------------------------------------------------------------- Module base
+
+
+class Pair(nn.Module):
+    def __init__(self, shared):
+        self.a = Value(1.0)
+        self.shared = shared
+        self.items = [Value(2.0), [Value(3.0)], "not a parameter", 4.0]
+        self.again = self.a
+
+    def forward(self, x):
+        return self.a * x + self.shared
+
+
+class Outer(nn.Module):
+    def __init__(self):
+        self.s = Value(0.5)
+        self.first = Pair(self.s)
+        self.second = Pair(self.s)
+        self.alias = self.first
+
+
+def test_parameters_definition_order_each_once_even_when_shared():
+    model = Outer()
+    names = [name for name, _ in model.named_parameters()]
+    assert names == [
+        "s",
+        "first.a",
+        "first.items.0",
+        "first.items.1.0",
+        "second.a",
+        "second.items.0",
+        "second.items.1.0",
+    ]
+    params = model.parameters()
+    assert len({id(p) for p in params}) == len(params) == 7
+    assert params[0] is model.s
+    assert params[1] is model.first.a
+
+
+def test_named_modules_lists_each_module_once():
+    model = Outer()
+    assert [(name, type(m).__name__) for name, m in model.named_modules()] == [
+        ("", "Outer"),
+        ("first", "Pair"),
+        ("second", "Pair"),
+    ]
+
+
+def test_call_runs_forward_and_base_forward_is_abstract():
+    model = Pair(Value(10.0))
+    assert model(3.0).data == 13.0
+    with pytest.raises(NotImplementedError, match=r"^Module: forward"):
+        nn.Module()(1.0)
+
+
+def test_zero_grad_sets_value_gradients_to_zero():
+    random.seed(0)
+    model = nn.MLP(2, [3, 1])
+    model([1.0, 2.0]).backward()
+    assert any(p.grad != 0.0 for p in model.parameters())
+    model.zero_grad()
+    assert all(p.grad == 0.0 for p in model.parameters())
+
+
+def test_state_dict_roundtrip_restores_values_in_place():
+    random.seed(0)
+    model = nn.MLP(2, [3, 1])
+    state = model.state_dict()
+    assert list(state) == [name for name, _ in model.named_parameters()]
+    assert all(arr.shape == () and arr.dtype == np.float64 for arr in state.values())
+    originals = model.parameters()
+    before = [p.data for p in originals]
+    for p in originals:
+        p.data = 123.0
+    model.load_state_dict(state)
+    assert [p.data for p in model.parameters()] == before
+    assert all(a is b for a, b in zip(model.parameters(), originals, strict=True))
+    assert all(type(p.data) is float for p in model.parameters())
+    # The state is a copy: changing the model later does not change it.
+    originals[0].data = -5.0
+    assert state["layers.0.neurons.0.w.0"] == before[0]
+
+
+def test_load_state_dict_lists_every_mismatch():
+    random.seed(0)
+    model = nn.MLP(2, [2, 1])
+    state = model.state_dict()
+    del state["layers.0.neurons.0.w.1"]
+    del state["layers.1.neurons.0.b"]
+    state["layers.9.weight"] = np.zeros(3)
+    state["layers.0.neurons.1.b"] = np.zeros(2)
+    before = [p.data for p in model.parameters()]
+    with pytest.raises(ValueError, match=r"^load_state_dict: ") as info:
+        model.load_state_dict(state)
+    message = str(info.value)
+    assert message.startswith("load_state_dict: the state does not match MLP: ")
+    assert "missing layers.0.neurons.0.w.1, layers.1.neurons.0.b" in message
+    assert "unexpected layers.9.weight" in message
+    assert "wrong shape layers.0.neurons.1.b (expected shape (), got (2,))" in message
+    assert [p.data for p in model.parameters()] == before  # nothing loaded
+
+
+def test_save_and_load_restore_every_bit(tmp_path):
+    random.seed(5)
+    model = nn.MLP(3, [4, 4, 2])
+    for p in model.parameters():
+        p.data = random.uniform(-1, 1) / 3.0  # full-precision values
+    path = tmp_path / "model.npz"
+    model.save(path)
+    random.seed(99)
+    fresh = nn.MLP(3, [4, 4, 2])
+    assert fresh.load(path) is fresh
+    assert [p.data.hex() for p in fresh.parameters()] == [p.data.hex() for p in model.parameters()]
+    x = [0.1, 0.2, 0.3]
+    assert [o.data for o in fresh(x)] == [o.data for o in model(x)]
+
+
+def test_save_adds_the_npz_suffix_like_numpy(tmp_path):
+    random.seed(0)
+    model = nn.MLP(2, [2, 1])
+    model.save(tmp_path / "weights")
+    assert (tmp_path / "weights.npz").exists()
+    assert nn.MLP(2, [2, 1]).load(tmp_path / "weights.npz").state_dict().keys() == (
+        model.state_dict().keys()
+    )
+
+
+def test_load_into_a_different_architecture_raises(tmp_path):
+    random.seed(0)
+    nn.MLP(2, [2, 1]).save(tmp_path / "small.npz")
+    with pytest.raises(ValueError, match=r"^load_state_dict: the state does not match MLP: "):
+        nn.MLP(2, [3, 1]).load(tmp_path / "small.npz")
+
+
+def test_generic_module_repr_lists_children():
+    model = Outer()
+    text = repr(model)
+    assert text.startswith("Outer(\n  (first): Pair()\n  (second): Pair()\n  (alias): Pair()")
+    assert text.endswith("\n)")
