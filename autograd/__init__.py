@@ -1,5 +1,6 @@
 """chainrule's autograd: scalar `Value` and n-dimensional `Tensor` nodes on one graph walk."""
 
+from autograd.composite import concat, stack, where
 from autograd.engine import (
     Step,
     backward_steps,
@@ -8,14 +9,21 @@ from autograd.engine import (
     no_grad,
     topological_order,
 )
+from autograd.gradcheck import gradcheck
+from autograd.tensor import Tensor
 from autograd.value import Value
 
 __all__ = [
     "Step",
+    "Tensor",
     "Value",
     "backward_steps",
+    "concat",
     "detect_anomaly",
     "grad",
+    "gradcheck",
     "no_grad",
+    "stack",
     "topological_order",
+    "where",
 ]

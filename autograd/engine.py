@@ -44,15 +44,21 @@ class _Mode:
 class Node:
     """Base of `Value` and `Tensor`: data, gradient and the record of how it was made."""
 
-    __slots__ = ("_op", "_params", "data", "grad", "label", "parents")
+    __slots__ = ("_op", "_params", "_pass", "data", "grad", "label", "parents")
 
     data: Any
     grad: Any
     parents: tuple[Node, ...]
-    _op: type[Op] | None
+    _op: type[Op[Any]] | None
     _params: dict[str, Any] | None
+    _pass: Any
     label: str
     requires_grad: bool
+    _shaped: ClassVar[bool] = False
+    """Whether gradients need `_fit` (Tensors: broadcasting); scalars skip the call."""
+    __array_ufunc__ = None  # numpy defers to our reflected operators: ndarray * node
+    # Nodes keep object's identity == and hash, so they key the engine's sets and dicts
+    # directly (faster than id()); a subclass must not define an elementwise ==.
 
     @property
     def op(self) -> str:
@@ -95,12 +101,7 @@ class Node:
         Args:
             grad: The gradient of some final output with respect to self; defaults to ones.
         """
-        order = topological_order(self)
-        grads = backprop(self, self._seed(grad), order)
-        for node in order:
-            g = grads.get(id(node))
-            if g is not None:
-                node._accumulate(g)
+        backprop(self, self._seed(grad), accumulate=True)
 
     def _seed(self, grad: Any) -> Any:
         """Raw starting gradient for a backward pass from this node."""
@@ -135,80 +136,92 @@ def topological_order(root: Node) -> list[Node]:
         ['x', '', '']
     """
     order: list[Node] = []
-    seen: set[int] = set()
-    stack: list[tuple[Node, bool]] = [(root, False)]
+    seen: set[Node] = set()
+    # A node is pushed, then a None marker above it, then its unseen parents; popping the
+    # marker means every parent is already in `order`, so the node goes in next.
+    stack: list[Node | None] = [root]
     push, pop, add, emit = stack.append, stack.pop, seen.add, order.append
     while stack:
-        node, expanded = pop()
-        if expanded:
-            emit(node)
-            continue
-        if id(node) in seen:
-            continue
-        add(id(node))
-        push((node, True))
-        for parent in reversed(node.parents):
-            if id(parent) not in seen:
-                push((parent, False))
+        node = pop()
+        if node is None:
+            emit(pop())  # type: ignore[arg-type]
+        elif node not in seen:
+            add(node)
+            push(node)
+            push(None)
+            for parent in node.parents:
+                if parent not in seen:
+                    push(parent)
     return order
 
 
 def backprop(
     root: Node,
     seed: Any,
-    order: Sequence[Node] | None = None,
+    *,
     create_graph: bool = False,
+    accumulate: bool = False,
+    collect: dict[Node, Any] | None = None,
     on_step: Callable[[Node, Any, tuple[Any, ...]], None] | None = None,
-) -> dict[int, Any]:
+) -> None:
     """Propagate `seed` from `root` to every node it depends on.
+
+    Each node's gradient is complete when the reverse topological walk reaches it; it is
+    then handed on (`accumulate`, `collect`) and the node's rule sends it to the parents.
 
     Args:
         root: The output node.
         seed: d(final)/d(root): raw data, or a node when `create_graph` is set.
-        order: `topological_order(root)`, if the caller has it already.
         create_graph: Run the rules on nodes, so the gradients form a graph themselves.
+        accumulate: Add each node's gradient to its ``.grad`` (what `backward` does).
+        collect: A dict that receives each reached node's gradient.
         on_step: Called as ``on_step(node, grad, parent_grads)`` after each rule.
-
-    Returns:
-        The gradient of each reached node, keyed by ``id(node)``; raw data unless
-        `create_graph` is set.
     """
-    if order is None:
-        order = topological_order(root)
-    grads: dict[int, Any] = {id(root): seed}
-    get = grads.get
-    for node in reversed(order):
-        g = get(id(node))
-        rule = node._op
-        if g is None or rule is None or not node.parents:
-            continue
-        parents = node.parents
-        if create_graph:
-            results = rule.vjp(g, node, *parents, **_rule_params(rule, node))
-        else:
-            results = rule.vjp(
-                g, node.data, *[p.data for p in parents], **_rule_params(rule, node)
-            )
-        if _Mode.anomaly:
-            _check_backward(node, results)
-        for parent, r in zip(parents, results):
-            if r is None or not parent.requires_grad:
+    order = topological_order(root)
+    # This pass's gradients live in each node's `_pass` slot (reset to None as soon as the
+    # node is processed): a slot is markedly cheaper than a dict on this hot loop.
+    root._pass = seed
+    try:
+        for node in reversed(order):
+            g = node._pass
+            if g is None:
                 continue
-            r = parent._fit(r)
-            key = id(parent)
-            prev = get(key)
-            grads[key] = r if prev is None else prev + r
-        if on_step is not None:
-            on_step(node, g, results)
-    return grads
-
-
-def _rule_params(rule: type[Op], node: Node) -> dict[str, Any]:
-    """Keyword arguments of a rule: the op's parameters, plus which inputs need a gradient."""
-    params = node._params or {}
-    if rule.needs_mask:
-        params = {**params, "needs": tuple(p.requires_grad for p in node.parents)}
-    return params
+            node._pass = None
+            if accumulate:
+                node._accumulate(g)
+            if collect is not None:
+                collect[node] = g
+            rule = node._op
+            if rule is None:
+                continue
+            # Rules run on raw data (fast) or on nodes (differentiable); branching on the
+            # arity avoids building an argument list for the common ops.
+            parents = node.parents
+            if create_graph:
+                results = rule.vjp(g, node, *parents, **(node._params or {}))
+            elif node._params:
+                results = rule.vjp(g, node.data, *[p.data for p in parents], **node._params)
+            elif len(parents) == 2:
+                results = rule.vjp(g, node.data, parents[0].data, parents[1].data)
+            elif len(parents) == 1:
+                results = rule.vjp(g, node.data, parents[0].data)
+            else:
+                results = rule.vjp(g, node.data, *[p.data for p in parents])
+            if _Mode.anomaly:
+                _check_backward(node, results)
+            for parent, r in zip(parents, results, strict=True):
+                if r is None or not parent.requires_grad:
+                    continue
+                if parent._shaped:
+                    r = parent._fit(r)
+                prev = parent._pass
+                parent._pass = r if prev is None else prev + r
+            if on_step is not None:
+                on_step(node, g, results)
+    except BaseException:
+        for node in order:
+            node._pass = None
+        raise
 
 
 def grad(
@@ -243,10 +256,11 @@ def grad(
         seed = seed if isinstance(seed, Node) else output._wrap(seed)
     else:
         seed = seed.data if isinstance(seed, Node) else seed
-    grads = backprop(output, seed, create_graph=create_graph)
+    grads: dict[Node, Any] = {}
+    backprop(output, seed, create_graph=create_graph, collect=grads)
     results = []
     for x in inputs:
-        g = grads.get(id(x))
+        g = grads.get(x)
         if g is None:
             g = x._wrap(x._zeros()) if create_graph else x._zeros()
         results.append(g)
@@ -276,7 +290,7 @@ def backward_steps(root: Node) -> list[Step]:
                 g,
                 tuple(
                     (parent, parent._fit(d), parent._fit(r))
-                    for parent, d, r in zip(node.parents, local, results)
+                    for parent, d, r in zip(node.parents, local, results, strict=True)
                     if r is not None and parent.requires_grad
                 ),
             )
@@ -291,13 +305,13 @@ def _local_derivatives(node: Node) -> tuple[Any, ...]:
     rule = node._op
     assert rule is not None
     datas = [p.data for p in node.parents]
-    return tuple(rule.vjp(node._ones(), node.data, *datas, **_rule_params(rule, node)))
+    return tuple(rule.vjp(node._ones(), node.data, *datas, **(node._params or {})))
 
 
 def _check_backward(node: Node, results: tuple[Any, ...]) -> None:
     from autograd.op import is_finite
 
-    for parent, r in zip(node.parents, results):
+    for parent, r in zip(node.parents, results, strict=True):
         if r is not None and not is_finite(r):
             raise FloatingPointError(
                 f"detect_anomaly: the backward rule of '{node.op}' produced a non-finite "
@@ -329,6 +343,8 @@ class no_grad:  # noqa: N801 - named like torch.no_grad, used as a context manag
         _Mode.grad_enabled = self._prev
 
     def __call__(self, fn: F) -> F:
+        """Use as a decorator: the function runs with recording off."""
+
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             with no_grad():

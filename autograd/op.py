@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import numpy as np
 
 from autograd.engine import Node, _Mode
 
+if TYPE_CHECKING:  # named in the string type arguments of ValueOp and TensorOp below
+    from autograd.tensor import Tensor  # noqa: F401
+    from autograd.value import Value  # noqa: F401
+
+N = TypeVar("N", bound=Node)
+
 __all__ = ["Op", "TensorOp", "ValueOp", "apply", "is_finite", "raw"]
 
 
-class Op:
+class Op(Generic[N]):
     """A primitive: `forward` on raw data, `vjp` on raw data or on nodes.
 
     Subclasses set `name`, `forward(*datas, **params)` and
@@ -25,8 +31,8 @@ class Op:
     name: ClassVar[str]
     forward: ClassVar[Callable[..., Any]]
     vjp: ClassVar[Callable[..., tuple[Any, ...]]]
-    node_type: ClassVar[type[Node]]
-    registry: ClassVar[dict[str, type[Op]]]
+    node_type: ClassVar[type[Any]]
+    registry: ClassVar[dict[str, type[Op[Any]]]]
     needs_mask: ClassVar[bool] = False
     """When set, `vjp` also receives ``needs``: which inputs want a gradient."""
 
@@ -40,36 +46,68 @@ class Op:
         """The name shown for a node made by this op (pictures, ``node.op``)."""
         return cls.name
 
+    @classmethod
+    def explain(
+        cls, error: ValueError, inputs: tuple[Node, ...], params: dict[str, Any]
+    ) -> Exception:
+        """The error to raise when `forward` raised `error` (a domain error as it is)."""
+        return error
 
-class ValueOp(Op):
+
+class ValueOp(Op["Value"]):
     """A scalar primitive over Python floats."""
 
-    registry: ClassVar[dict[str, type[Op]]] = {}
+    registry: ClassVar[dict[str, type[Op[Any]]]] = {}
 
 
-class TensorOp(Op):
+class TensorOp(Op["Tensor"]):
     """An n-dimensional primitive over numpy arrays."""
 
-    registry: ClassVar[dict[str, type[Op]]] = {}
+    registry: ClassVar[dict[str, type[Op[Any]]]] = {}
 
 
-def apply(op: type[Op], *inputs: Any, **params: Any) -> Any:
+def apply(op: type[Op[N]], *inputs: Any, **params: Any) -> N:
     """Run `op` on `inputs` (nodes, numbers or arrays) and return the output node.
 
     Non-node inputs become constant nodes; parents are recorded unless `no_grad` is active
-    or (for Tensors) no input requires grad.
+    or (for Tensors) no input requires grad. This is the forward hot path, so it avoids
+    comprehensions for the common binary ops (each costs a frame).
     """
     kind = op.node_type
-    like = next(x for x in inputs if isinstance(x, kind))
-    nodes = tuple(x if isinstance(x, kind) else kind._lift(x, like) for x in inputs)
-    data = op.forward(*[n.data for n in nodes], **params)
+    try:
+        if len(inputs) == 2:
+            x, y = inputs
+            if not isinstance(x, kind):
+                x = kind._lift(x, y)
+                inputs = (x, y)
+            elif not isinstance(y, kind):
+                y = kind._lift(y, x)
+                inputs = (x, y)
+            data = op.forward(x.data, y.data, **params) if params else op.forward(x.data, y.data)
+        elif len(inputs) == 1:
+            data = op.forward(inputs[0].data, **params)
+        else:
+            if not all(isinstance(x, kind) for x in inputs):
+                inputs = _lift_all(kind, inputs)
+            data = op.forward(*[x.data for x in inputs], **params)
+    except ValueError as e:
+        raise op.explain(e, inputs, params) from None
     if _Mode.anomaly and not is_finite(data):
         raise FloatingPointError(
             f"detect_anomaly: '{op.describe(params)}' produced a non-finite value {data!r}"
         )
-    if _Mode.grad_enabled and any(n.requires_grad for n in nodes):
-        return kind._from_op(data, nodes, op, params or None)
-    return kind._from_op(data, (), None, None)
+    if _Mode.grad_enabled:
+        for x in inputs:
+            if x.requires_grad:
+                if op.needs_mask:
+                    params["needs"] = tuple(x.requires_grad for x in inputs)
+                return kind._from_op(data, inputs, op, params or None)  # type: ignore[no-any-return]
+    return kind._from_op(data, (), None, None)  # type: ignore[no-any-return]
+
+
+def _lift_all(kind: type[Node], inputs: tuple[Any, ...]) -> tuple[Node, ...]:
+    like = next(x for x in inputs if isinstance(x, kind))
+    return tuple(x if isinstance(x, kind) else kind._lift(x, like) for x in inputs)
 
 
 def raw(x: Any) -> Any:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numbers
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 
@@ -47,8 +47,9 @@ class Value(Node):
     """
 
     __slots__ = ()
-    __array_ufunc__ = None  # numpy defers to our reflected operators: np.float64(2) * v
-    requires_grad: ClassVar[bool] = True  # a Value always records its parents
+    requires_grad = True  # a Value always records its parents
+    data: float
+    grad: float
 
     def __init__(self, data: Any, label: str = "") -> None:
         self.data = data if type(data) is float else _to_float(data)
@@ -56,6 +57,7 @@ class Value(Node):
         self.parents = ()
         self._op = None
         self._params = None
+        self._pass = None
         self.label = label
 
     @classmethod
@@ -72,6 +74,7 @@ class Value(Node):
         v.parents = parents
         v._op = op
         v._params = params
+        v._pass = None
         v.label = ""
         return v
 
@@ -118,20 +121,20 @@ class Value(Node):
         return self * -1.0
 
     def __sub__(self, other: Any) -> Value:
-        return self + (-other)
+        return apply(Add, self, -other)
 
     def __rsub__(self, other: Any) -> Value:
-        return other + (-self)
+        return apply(Add, other, -self)
 
     def __truediv__(self, other: Any) -> Value:
         return self * (other**-1 if isinstance(other, Value) else 1.0 / _to_float(other))
 
     def __rtruediv__(self, other: Any) -> Value:
-        return other * self**-1
+        return apply(Mul, other, self**-1)
 
     # ----------------------------------------------------------------------- methods
     def exp(self) -> Value:
-        """e ** self."""
+        """The exponential, e ** self; overflows to inf."""
         return apply(Exp, self)
 
     def log(self) -> Value:
@@ -166,7 +169,8 @@ class Value(Node):
         """Absolute value."""
         return apply(Abs, self)
 
-    __abs__ = abs
+    def __abs__(self) -> Value:
+        return self.abs()
 
     def __repr__(self) -> str:
         return f"Value(data={self.data:.6g}, grad={self.grad:.6g})"

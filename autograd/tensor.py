@@ -1,0 +1,349 @@
+"""`Tensor`: one n-dimensional node over a numpy array, on the same engine as `Value`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograd import composite
+from autograd.engine import Node
+from autograd.op import TensorOp, apply, raw
+from autograd.tensor_ops import (
+    Abs,
+    Add,
+    Axis,
+    Exp,
+    Index,
+    Log,
+    LogSumExp,
+    MatMul,
+    Max,
+    Mul,
+    PowConst,
+    Relu,
+    Reshape,
+    Sigmoid,
+    Sqrt,
+    Sum,
+    Tanh,
+    Transpose,
+    sum_to_shape,
+)
+
+__all__ = ["Tensor"]
+
+
+class Tensor(Node):
+    """An array that records how it was computed, so `backward` can apply the chain rule.
+
+    Args:
+        data: Anything `numpy.asarray` takes. Python numbers, bools and integer arrays
+            become float64; float32 stays float32 unless `dtype` says otherwise.
+        requires_grad: Record the ops on this tensor and give it a ``.grad``.
+        dtype: A floating dtype to convert the data to.
+        label: A name shown in pictures.
+
+    Raises:
+        TypeError: For non-numeric data.
+
+    Gradients in ``.grad`` may share memory with other nodes' (``+`` passes its gradient
+    on unchanged): copy one before changing it in place.
+
+    Example:
+        >>> w = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        >>> loss = (w @ np.array([1.0, 1.0])).sum()
+        >>> loss.backward()
+        >>> w.grad
+        array([[1., 1.],
+               [1., 1.]])
+    """
+
+    __slots__ = ("requires_grad",)
+    _shaped = True
+    data: np.ndarray
+    grad: np.ndarray | None
+
+    def __init__(
+        self, data: Any, requires_grad: bool = False, dtype: Any = None, label: str = ""
+    ) -> None:
+        self.data = _as_array(data, dtype)
+        self.requires_grad = bool(requires_grad)
+        self.grad = None
+        self.parents = ()
+        self._op = None
+        self._params = None
+        self._pass = None
+        self.label = label
+
+    @classmethod
+    def _from_op(
+        cls,
+        data: Any,
+        parents: tuple[Node, ...],
+        op: type[TensorOp] | None,
+        params: dict[str, Any] | None,
+    ) -> Tensor:
+        t = object.__new__(cls)
+        t.data = data if type(data) is np.ndarray else np.asarray(data)
+        t.requires_grad = bool(parents)
+        t.grad = None
+        t.parents = parents
+        t._op = op
+        t._params = params
+        t._pass = None
+        t.label = ""
+        return t
+
+    # ------------------------------------------------------------------ engine hooks
+    def _ones(self) -> np.ndarray:
+        return np.ones_like(self.data)
+
+    def _zeros(self) -> np.ndarray:
+        return np.zeros_like(self.data)
+
+    def _fit(self, g: Any) -> Any:
+        return sum_to_shape(g, self.data.shape)
+
+    def _accumulate(self, g: np.ndarray) -> None:
+        if self.grad is None:
+            self.grad = g if g.flags.writeable else g.copy()
+        else:
+            self.grad = self.grad + g
+
+    def _seed(self, grad: Any) -> np.ndarray:
+        if grad is None:
+            if self.data.size != 1:
+                raise ValueError(
+                    f"backward: grad is required for a tensor of shape {self.shape}; "
+                    "pass grad= with that shape, or reduce the output first (e.g. .sum())"
+                )
+            return np.ones_like(self.data)
+        g = np.array(raw(grad), dtype=self.data.dtype)
+        if g.shape != self.shape:
+            raise ValueError(f"backward: grad has shape {g.shape}, expected {self.shape}")
+        return g
+
+    @classmethod
+    def _lift(cls, x: Any, like: Node) -> Tensor:
+        if isinstance(x, Node):
+            raise TypeError(f"{type(like).__name__}: cannot combine with a {type(x).__name__}")
+        float_dtype = like.data.dtype
+        if isinstance(x, (int, float)) and not isinstance(x, bool):
+            return cls(np.asarray(x, dtype=float_dtype))  # a Python number adapts, as in numpy
+        arr = np.asarray(x)
+        if arr.dtype.kind in "biu":
+            return cls(arr, dtype=float_dtype)
+        return cls(arr)
+
+    @classmethod
+    def _wrap(cls, data: Any) -> Tensor:
+        return cls(data)
+
+    # ------------------------------------------------------------------- properties
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The array's shape."""
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        """The number of dimensions."""
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        """The number of elements."""
+        return self.data.size
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        """The array's dtype."""
+        return self.data.dtype
+
+    @property
+    def T(self) -> Tensor:  # noqa: N802 - numpy's name
+        """The transpose (axes reversed)."""
+        return self.transpose()
+
+    def item(self) -> float:
+        """The single element as a Python float."""
+        if self.data.size != 1:
+            raise ValueError(f"item: expected a tensor with one element, got shape {self.shape}")
+        return float(self.data.reshape(()))
+
+    def numpy(self) -> np.ndarray:
+        """The underlying array (shared, not copied)."""
+        return self.data
+
+    def detach(self) -> Tensor:
+        """A new leaf sharing this data, outside the graph."""
+        return Tensor(self.data, label=self.label)
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", precision=4, threshold=20)
+        extra = ", requires_grad=True" if self.requires_grad else ""
+        if self.data.dtype != np.float64:
+            extra += f", dtype={self.data.dtype}"
+        return f"Tensor({body}{extra})"
+
+    # --------------------------------------------------------------------- operators
+    def __add__(self, other: Any) -> Tensor:
+        return apply(Add, self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return apply(Add, other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return apply(Mul, self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return apply(Mul, other, self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return apply(MatMul, self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return apply(MatMul, other, self)
+
+    def __pow__(self, n: Any) -> Tensor:
+        if isinstance(n, Node) or not isinstance(n, (int, float, np.number)):
+            raise TypeError(f"pow: expected a number as the exponent, got {type(n).__name__}")
+        return apply(PowConst, self, n=float(n))
+
+    def __neg__(self) -> Tensor:
+        return self * -1.0
+
+    def __sub__(self, other: Any) -> Tensor:
+        return apply(Add, self, -other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return apply(Add, other, -self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return self * (other**-1 if isinstance(other, Tensor) else 1.0 / np.asarray(other))
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return apply(Mul, other, self**-1)
+
+    def __getitem__(self, key: Any) -> Tensor:
+        return apply(Index, self, key=_index_key(key))
+
+    # ----------------------------------------------------------------------- methods
+    def exp(self) -> Tensor:
+        """Elementwise e ** x."""
+        return apply(Exp, self)
+
+    def log(self) -> Tensor:
+        """Elementwise natural logarithm; as in numpy, the log of 0 is -inf."""
+        return apply(Log, self)
+
+    def tanh(self) -> Tensor:
+        """Elementwise hyperbolic tangent."""
+        return apply(Tanh, self)
+
+    def sigmoid(self) -> Tensor:
+        """Elementwise logistic sigmoid, stable for large inputs."""
+        return apply(Sigmoid, self)
+
+    def relu(self) -> Tensor:
+        """Elementwise max(0, x)."""
+        return apply(Relu, self)
+
+    def sqrt(self) -> Tensor:
+        """Elementwise square root; as in numpy, a negative number gives nan."""
+        return apply(Sqrt, self)
+
+    def abs(self) -> Tensor:
+        """Elementwise absolute value."""
+        return apply(Abs, self)
+
+    def __abs__(self) -> Tensor:
+        return self.abs()
+
+    def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """Sum over `axis` (all axes by default)."""
+        return apply(Sum, self, axis=_axis(axis), keepdims=keepdims)
+
+    def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """Mean over `axis` (all axes by default)."""
+        return composite.mean(self, _axis(axis), keepdims)
+
+    def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """Maximum over `axis`; tied maxima share the gradient equally."""
+        return apply(Max, self, axis=_axis(axis), keepdims=keepdims)
+
+    def logsumexp(self, axis: Axis = -1, keepdims: bool = False) -> Tensor:
+        """The log of the sum of exponentials over `axis`, stable for large inputs."""
+        return apply(LogSumExp, self, axis=_axis(axis), keepdims=keepdims)
+
+    def softmax(self, axis: int = -1) -> Tensor:
+        """exp(x) / sum(exp(x)) along `axis`, stable for large inputs."""
+        return composite.softmax(self, axis)
+
+    def log_softmax(self, axis: int = -1) -> Tensor:
+        """The log of softmax along `axis`, stable for large inputs."""
+        return composite.log_softmax(self, axis)
+
+    def reshape(self, *shape: Any) -> Tensor:
+        """The same data with a new shape (``reshape(2, 3)`` or ``reshape((2, 3))``)."""
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return apply(Reshape, self, shape=tuple(shape))
+
+    def transpose(self, *axes: int) -> Tensor:
+        """Permute the axes (reverse them when none are given)."""
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        return apply(Transpose, self, axes=tuple(axes) or None)
+
+
+TensorOp.node_type = Tensor
+
+
+def _as_array(data: Any, dtype: Any) -> np.ndarray:
+    """Check and convert constructor data: numeric only, floating point."""
+    if isinstance(data, Node):
+        data = data.data
+    try:
+        arr = np.asarray(data)
+    except (ValueError, TypeError) as e:
+        raise TypeError(f"Tensor: expected numeric data, got {type(data).__name__} ({e})") from e
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"Tensor: expected numeric data (ints, floats, bools), got dtype {arr.dtype} "
+            f"from {type(data).__name__}"
+        )
+    if dtype is not None:
+        if np.dtype(dtype).kind != "f":
+            raise TypeError(f"Tensor: expected a floating dtype, got {np.dtype(dtype)}")
+        return arr.astype(dtype, copy=False)
+    if arr.dtype.kind != "f":
+        return arr.astype(np.float64)
+    return arr
+
+
+def _axis(axis: Any) -> Any:
+    """Normalise an axis argument: an int, a tuple of ints, or None."""
+    if isinstance(axis, list):
+        return tuple(axis)
+    return axis
+
+
+def _index_key(key: Any) -> Any:
+    """Turn Tensors and lists inside an index into arrays numpy understands."""
+    if isinstance(key, tuple):
+        return tuple(_index_key(k) for k in key)
+    if isinstance(key, Node):
+        key = key.data
+        return key.astype(np.intp) if key.dtype.kind == "f" and _is_integral(key) else key
+    if isinstance(key, list):
+        return np.asarray(key)
+    return key
+
+
+def _is_integral(a: np.ndarray) -> bool:
+    return bool(np.all(np.mod(a, 1) == 0))

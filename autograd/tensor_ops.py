@@ -1,0 +1,450 @@
+"""Tensor primitives: `forward` on ndarrays, `vjp` on ndarrays or on Tensors.
+
+A rule returns each input's gradient in the output's shape when the op broadcasts; the
+engine sums it back to the input's shape. Rules are written with operators, methods that
+ndarrays and Tensors share (``reshape``, ``sum``, ``T``) and the helpers below, so one line
+serves the fast plain backward and ``create_graph``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograd.engine import Node
+from autograd.op import TensorOp, apply, raw
+
+Shape = tuple[int, ...]
+Axis = int | tuple[int, ...] | None
+
+# ----------------------------------------------------------------- helpers for the rules
+
+
+def _exp(x: Any) -> Any:
+    return np.exp(x) if isinstance(x, np.ndarray) else x.exp()
+
+
+def _swap_last(x: Any) -> Any:
+    """Swap the last two axes (the matrix transpose of a batch)."""
+    if x.ndim == 2:
+        return x.T
+    axes = (*range(x.ndim - 2), x.ndim - 1, x.ndim - 2)
+    return x.transpose(*axes)
+
+
+def expand(g: Any, shape: Shape) -> Any:
+    """Broadcast `g` to `shape`."""
+    if isinstance(g, Node):
+        return apply(BroadcastTo, g, shape=shape)
+    return np.broadcast_to(g, shape)
+
+
+def sum_to_shape(g: Any, shape: Shape) -> Any:
+    """Sum a broadcast gradient back to `shape`: over leading axes and axes of size 1."""
+    if g.shape == shape:
+        return g
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1
+    )
+    return g.sum(axis=axes, keepdims=True).reshape(shape)
+
+
+def _keepdims_shape(shape: Shape, axis: Axis) -> Shape:
+    """The shape of a reduction over `axis` with ``keepdims=True``."""
+    if axis is None:
+        return (1,) * len(shape)
+    axes = {a % len(shape) for a in ((axis,) if isinstance(axis, int) else axis)}
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def _shape_error(name: str, inputs: tuple[Any, ...], error: ValueError) -> ValueError:
+    shapes = " and ".join(str(x.shape) for x in inputs)
+    return ValueError(f"{name}: shapes {shapes} do not fit ({error})")
+
+
+class _ShapedOp(TensorOp):
+    """Base of the ops that combine shapes: a numpy ValueError names the op and the shapes."""
+
+    @classmethod
+    def explain(
+        cls, error: ValueError, inputs: tuple[Node, ...], params: dict[str, Any]
+    ) -> Exception:
+        return _shape_error(cls.describe(params), inputs, error)
+
+
+# ------------------------------------------------------------------- elementwise, binary
+
+
+class Add(_ShapedOp):
+    """x + y with broadcasting; both derivatives are 1."""
+
+    name = "+"
+    forward = staticmethod(np.add)
+
+    @staticmethod
+    def vjp(g: Any, out: Any, x: Any, y: Any) -> tuple[Any, Any]:
+        return g, g
+
+
+class Mul(_ShapedOp):
+    """x * y with broadcasting; d/dx = y, d/dy = x."""
+
+    name = "*"
+    forward = staticmethod(np.multiply)
+
+    @staticmethod
+    def vjp(g: Any, out: Any, x: Any, y: Any) -> tuple[Any, Any]:
+        return g * y, g * x
+
+
+class PowConst(TensorOp):
+    """x ** n for a constant n; its derivative is n * x ** (n - 1)."""
+
+    name = "**n"
+
+    @classmethod
+    def describe(cls, params: dict[str, Any]) -> str:
+        return f"**{params['n']:g}"
+
+    @staticmethod
+    def forward(x: np.ndarray, n: float) -> Any:
+        return np.power(x, n)
+
+    @staticmethod
+    def vjp(g: Any, out: Any, x: Any, n: float) -> tuple[Any]:
+        return (g * (n * x ** (n - 1)),)
+
+
+class MatMul(_ShapedOp):
+    """x @ y for 1-D, 2-D and batched operands; d/dx = g @ y.T, d/dy = x.T @ g."""
+
+    name = "@"
+    needs_mask = True  # skip the product for an input that needs no gradient (the data)
+    forward = staticmethod(np.matmul)
+
+    @staticmethod
+    def vjp(g: Any, out: Any, x: Any, y: Any, needs: tuple[bool, bool]) -> tuple[Any, Any]:
+        # A 1-D x acts as a row (1, k) and a 1-D y as a column (k, 1); g gets those axes too.
+        x1, y1 = x.ndim == 1, y.ndim == 1
+        g_shape = list(g.shape) + [1] * y1
+        if x1:
+            g_shape.insert(len(g_shape) - 1, 1)
+        g = g.reshape(tuple(g_shape))
+        dx = dy = None
+        if needs[0]:
+            dx = g @ _swap_last(y.reshape(-1, 1) if y1 else y)
+            dx = dx.reshape((*dx.shape[:-2], dx.shape[-1])) if x1 else dx
+        if needs[1]:
+            dy = _swap_last(x.reshape(1, -1) if x1 else x) @ g
+            dy = dy.reshape(dy.shape[:-1]) if y1 else dy
+        return dx, dy
+
+
+# -------------------------------------------------------------------- elementwise, unary
+
+
+class Exp(TensorOp):
+    """exp(x); its derivative is exp(x)."""
+
+    name = "exp"
+    forward = staticmethod(np.exp)
+
+    @staticmethod
+    def vjp(g: Any, out: Any, x: Any) -> tuple[Any]:
+        return (g * out,)
+
+
+class Log(TensorOp):
+    """log(x); its derivative is 1 / x. Follows numpy: log(0) = -inf."""
+
+    name = "log"
+    forward = staticmethod(np.log)
+
+    @staticmethod
+    def vjp(g: Any, out: Any, x: Any) -> tuple[Any]:
+        return (g / x,)
+
+
+class Tanh(TensorOp):
+    """tanh(x); its derivative is 1 - tanh(x) ** 2."""
+
+    name = "tanh"
+    forward = staticmethod(np.tanh)
+
+    @staticmethod
+    def vjp(g: Any, out: Any, x: Any) -> tuple[Any]:
+        return (g * (1 - out * out),)
+
+
+class Sigmoid(TensorOp):
+    """1 / (1 + exp(-x)); its derivative is s * (1 - s)."""
+
+    name = "sigmoid"
+
+    @staticmethod
+    def forward(x: np.ndarray) -> Any:
+        # exp of a non-positive number never overflows: use exp(-|x|) on both sides.
+        e = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+    @staticmethod
+    def vjp(g: Any, out: Any, x: Any) -> tuple[Any]:
+        return (g * (out * (1 - out)),)
+
+
+class Relu(TensorOp):
+    """max(0, x); its derivative is 1 where x > 0, else 0."""
+
+    name = "relu"
+
+    @staticmethod
+    def forward(x: np.ndarray) -> Any:
+        return np.maximum(x, 0)
+
+    @staticmethod
+    def vjp(g: Any, out: Any, x: Any) -> tuple[Any]:
+        return (g * (raw(x) > 0),)
+
+
+class Sqrt(TensorOp):
+    """sqrt(x); its derivative is 1 / (2 sqrt(x)). Follows numpy: sqrt(-1) = nan."""
+
+    name = "sqrt"
+    forward = staticmethod(np.sqrt)
+
+    @staticmethod
+    def vjp(g: Any, out: Any, x: Any) -> tuple[Any]:
+        return (g / (2 * out),)
+
+
+class Abs(TensorOp):
+    """|x|; its derivative is sign(x), 0 at 0."""
+
+    name = "abs"
+    forward = staticmethod(np.abs)
+
+    @staticmethod
+    def vjp(g: Any, out: Any, x: Any) -> tuple[Any]:
+        return (g * np.sign(raw(x)),)
+
+
+# ------------------------------------------------------------------------- reductions
+
+
+class Sum(TensorOp):
+    """Sum over `axis`; the gradient is g broadcast back to x's shape."""
+
+    name = "sum"
+
+    @staticmethod
+    def forward(x: np.ndarray, axis: Axis, keepdims: bool) -> Any:
+        return np.sum(x, axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def vjp(g: Any, out: Any, x: Any, axis: Axis, keepdims: bool) -> tuple[Any]:
+        return (expand(g.reshape(_keepdims_shape(x.shape, axis)), x.shape),)
+
+
+class Max(TensorOp):
+    """Maximum over `axis`; tied maxima share the gradient equally."""
+
+    name = "max"
+
+    @staticmethod
+    def forward(x: np.ndarray, axis: Axis, keepdims: bool) -> Any:
+        return np.max(x, axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def vjp(g: Any, out: Any, x: Any, axis: Axis, keepdims: bool) -> tuple[Any]:
+        shape = _keepdims_shape(x.shape, axis)
+        mask = raw(x) == raw(out).reshape(shape)
+        share = mask / mask.sum(axis=axis, keepdims=True)
+        return (g.reshape(shape) * share,)
+
+
+class LogSumExp(TensorOp):
+    """log(sum(exp(x))) over `axis`; its derivative is softmax(x)."""
+
+    name = "logsumexp"
+
+    @staticmethod
+    def forward(x: np.ndarray, axis: Axis, keepdims: bool) -> Any:
+        # Shift by the maximum so exp never overflows; a row of -inf keeps shift 0.
+        m = np.max(x, axis=axis, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0)
+        out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+        return out if keepdims else out.reshape(np.sum(x, axis=axis).shape)
+
+    @staticmethod
+    def vjp(g: Any, out: Any, x: Any, axis: Axis, keepdims: bool) -> tuple[Any]:
+        shape = _keepdims_shape(x.shape, axis)
+        return (g.reshape(shape) * _exp(x - out.reshape(shape)),)
+
+
+class SoftmaxCrossEntropy(TensorOp):
+    """mean over rows of -sum(target * log_softmax(x)); its derivative is softmax(x) - target.
+
+    Fused so the backward pass is one subtraction (the ``probs - onehot`` of the tutorials)
+    instead of a chain of ops. `target` holds one-hot rows or probabilities, shaped like x.
+    """
+
+    name = "cross_entropy"
+
+    @staticmethod
+    def forward(x: np.ndarray, target: np.ndarray) -> Any:
+        lse = LogSumExp.forward(x, axis=-1, keepdims=False)
+        rows = lse.size
+        return np.asarray((lse.sum() - (target * x).sum()) / rows, dtype=x.dtype)
+
+    @staticmethod
+    def vjp(g: Any, out: Any, x: Any, target: np.ndarray) -> tuple[Any]:
+        rows = x.size // x.shape[-1]
+        if not isinstance(x, np.ndarray):
+            return ((x.softmax(axis=-1) - target) * (g / rows),)
+        e = np.exp(x - x.max(axis=-1, keepdims=True))
+        e /= e.sum(axis=-1, keepdims=True)
+        e -= target
+        e *= g / rows
+        return (e,)
+
+
+# --------------------------------------------------------------------------- shapes
+
+
+class Reshape(TensorOp):
+    """x viewed with a new shape; the gradient is g reshaped back."""
+
+    name = "reshape"
+
+    @staticmethod
+    def forward(x: np.ndarray, shape: Shape) -> Any:
+        return np.reshape(x, shape)
+
+    @classmethod
+    def explain(
+        cls, error: ValueError, inputs: tuple[Any, ...], params: dict[str, Any]
+    ) -> Exception:
+        return ValueError(
+            f"reshape: cannot reshape a tensor of shape {inputs[0].shape} to {params['shape']}"
+        )
+
+    @staticmethod
+    def vjp(g: Any, out: Any, x: Any, shape: Shape) -> tuple[Any]:
+        return (g.reshape(x.shape),)
+
+
+class Transpose(TensorOp):
+    """x with permuted axes; the gradient is g permuted back."""
+
+    name = "transpose"
+
+    @staticmethod
+    def forward(x: np.ndarray, axes: tuple[int, ...] | None) -> Any:
+        return np.transpose(x, axes)
+
+    @staticmethod
+    def vjp(g: Any, out: Any, x: Any, axes: tuple[int, ...] | None) -> tuple[Any]:
+        inverse = None if axes is None else tuple(int(i) for i in np.argsort(axes))
+        return (g.transpose(*(inverse or ())),)
+
+
+class BroadcastTo(TensorOp):
+    """x broadcast to `shape`; the gradient is g summed back to x's shape."""
+
+    name = "broadcast"
+
+    @staticmethod
+    def forward(x: np.ndarray, shape: Shape) -> Any:
+        return np.broadcast_to(x, shape)
+
+    @staticmethod
+    def vjp(g: Any, out: Any, x: Any, shape: Shape) -> tuple[Any]:
+        return (sum_to_shape(g, x.shape),)
+
+
+class Index(TensorOp):
+    """x[key]; the gradient scatters g back, adding where an index repeats."""
+
+    name = "index"
+
+    @classmethod
+    def describe(cls, params: dict[str, Any]) -> str:
+        return "[]"
+
+    @staticmethod
+    def forward(x: np.ndarray, key: Any) -> Any:
+        return x[key]
+
+    @staticmethod
+    def vjp(g: Any, out: Any, x: Any, key: Any) -> tuple[Any]:
+        return (scatter(g, x.shape, key),)
+
+
+class Scatter(TensorOp):
+    """zeros(shape) with g added at `key`: the gradient of indexing; its own is g[key]."""
+
+    name = "scatter"
+
+    @staticmethod
+    def forward(g: np.ndarray, shape: Shape, key: Any) -> Any:
+        out = np.zeros(shape, dtype=g.dtype)
+        if _has_integer_array(key):
+            np.add.at(out, key, g)  # repeated indices must add up, not overwrite
+        else:
+            out[key] = g
+        return out
+
+    @staticmethod
+    def vjp(g: Any, out: Any, x: Any, shape: Shape, key: Any) -> tuple[Any]:
+        return (g[key],)
+
+
+def scatter(g: Any, shape: Shape, key: Any) -> Any:
+    """zeros(shape) with g added at key (raw data or a Tensor)."""
+    if isinstance(g, Node):
+        return apply(Scatter, g, shape=shape, key=key)
+    return Scatter.forward(g, shape, key)
+
+
+def _has_integer_array(key: Any) -> bool:
+    parts = key if isinstance(key, tuple) else (key,)
+    return any(
+        isinstance(k, (list, np.ndarray)) and np.asarray(k).dtype.kind in "iu" for k in parts
+    )
+
+
+class Concat(_ShapedOp):
+    """Join tensors along `axis`; each gets its slice of g."""
+
+    name = "concat"
+
+    @staticmethod
+    def forward(*xs: np.ndarray, axis: int) -> Any:
+        return np.concatenate(xs, axis=axis)
+
+    @staticmethod
+    def vjp(g: Any, out: Any, *xs: Any, axis: int) -> tuple[Any, ...]:
+        grads = []
+        start = 0
+        for x in xs:
+            key = [slice(None)] * g.ndim
+            key[axis] = slice(start, start + x.shape[axis])
+            grads.append(g[tuple(key)])
+            start += x.shape[axis]
+        return tuple(grads)
+
+
+class Where(_ShapedOp):
+    """cond ? x : y elementwise; g goes to x where cond holds, to y elsewhere."""
+
+    name = "where"
+
+    @staticmethod
+    def forward(x: np.ndarray, y: np.ndarray, cond: np.ndarray) -> Any:
+        return np.where(cond, x, y)
+
+    @staticmethod
+    def vjp(g: Any, out: Any, x: Any, y: Any, cond: np.ndarray) -> tuple[Any, Any]:
+        return g * cond, g * ~cond
