@@ -391,8 +391,8 @@ def _rows(node: Node, name: str, grad_text: str | None) -> list[list[str]]:
         rows.append([f"{tuple(data.shape)}  {np.dtype(dtype).name}"])
         if data.size <= SMALL_TENSOR:
             rows.append([f"data {_array(data)}"])
-        if grad_text is not None:
-            rows.append([grad_text])
+        if grad_text is not None and getattr(node, "requires_grad", True):
+            rows.append([grad_text])  # a constant Tensor never gets a gradient
     else:
         rows.append([f"data {_num(node.data)}"] + ([grad_text] if grad_text else []))
     return rows

