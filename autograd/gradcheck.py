@@ -103,10 +103,11 @@ def _compare(
     bad = ~np.isclose(analytic, numeric, atol=atol, rtol=rtol)
     if bad.any():
         j = int(np.flatnonzero(bad)[0])
-        where = f"[{np.unravel_index(j, numeric.shape)}]" if numeric.ndim else ""
+        index = np.unravel_index(j, numeric.shape)
+        where = "[" + ", ".join(str(int(i)) for i in index) + "]" if numeric.ndim else ""
         name = f"input {i}" + (f" ({x.label!r})" if x.label else "")
         of = f" of output element {k}" if out_size > 1 else ""
         raise AssertionError(
-            f"gradcheck: {name}{where}{of}: autograd gives {analytic.flat[j]!r}, "
-            f"central differences give {numeric.flat[j]!r}"
+            f"gradcheck: {name}{where}{of}: autograd gives {float(analytic.flat[j])!r}, "
+            f"central differences give {float(numeric.flat[j])!r}"
         )

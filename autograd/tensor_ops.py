@@ -259,7 +259,7 @@ class Max(TensorOp):
     @staticmethod
     def vjp(g: Any, out: Any, x: Any, axis: Axis, keepdims: bool) -> tuple[Any]:
         shape = _keepdims_shape(x.shape, axis)
-        mask = raw(x) == raw(out).reshape(shape)
+        mask = (raw(x) == raw(out).reshape(shape)).astype(raw(x).dtype)
         share = mask / mask.sum(axis=axis, keepdims=True)
         return (g.reshape(shape) * share,)
 

@@ -1,0 +1,192 @@
+"""The op catalogue: every primitive with its chainrule call, a PyTorch reference and a domain.
+
+`test_value_ops` and `test_tensor_ops` run every case; `test_registry_*` fails when a
+registered op has no case here, so adding an op means adding one line below.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+import autograd
+
+
+@dataclass(frozen=True)
+class Case:
+    """One op: `call` on chainrule nodes, `ref` on torch tensors (same signature)."""
+
+    op: str  # the registry name the case covers
+    call: Callable[..., Any]
+    ref: Callable[..., Any]
+    shapes: tuple[tuple[int, ...], ...] = ((3, 4),)  # one shape per input (Tensor cases)
+    low: float = -2.0
+    high: float = 2.0
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def arity(self) -> int:
+        return len(self.shapes)
+
+    def __str__(self) -> str:
+        return self.op
+
+
+def _u(call: Callable[..., Any], ref: Callable[..., Any], op: str, **kw: Any) -> Case:
+    return Case(op, call, ref, shapes=((),), **kw)
+
+
+def _b(call: Callable[..., Any], ref: Callable[..., Any], op: str, **kw: Any) -> Case:
+    return Case(op, call, ref, shapes=((), ()), **kw)
+
+
+# Scalar cases: inputs are Values (call) or 0-d float64 torch tensors (ref).
+VALUE_CASES = [
+    _b(lambda x, y: x + y, lambda x, y: x + y, "+"),
+    _b(lambda x, y: x * y, lambda x, y: x * y, "*"),
+    _u(lambda x: x**3, lambda x: x**3, "**n"),
+    _u(lambda x: x**-1.5, lambda x: x**-1.5, "**n", low=0.2),
+    _b(lambda x, y: x**y, lambda x, y: x**y, "**", low=0.2),
+    _u(lambda x: 2.5**x, lambda x: 2.5**x, "**"),
+    _u(lambda x: x.exp(), lambda x: x.exp(), "exp"),
+    _u(lambda x: x.log(), lambda x: x.log(), "log", low=0.1, high=4.0),
+    _u(lambda x: x.tanh(), lambda x: x.tanh(), "tanh"),
+    _u(lambda x: x.sigmoid(), lambda x: x.sigmoid(), "sigmoid", low=-30.0, high=30.0),
+    _u(lambda x: x.relu(), lambda x: x.relu(), "relu"),
+    _u(lambda x: x.sqrt(), lambda x: x.sqrt(), "sqrt", low=0.1, high=4.0),
+    _u(lambda x: x.sin(), lambda x: x.sin(), "sin", low=-4.0, high=4.0),
+    _u(lambda x: x.cos(), lambda x: x.cos(), "cos", low=-4.0, high=4.0),
+    _u(lambda x: x.abs(), lambda x: x.abs(), "abs"),
+    # expressed through other ops (no class of their own)
+    _b(lambda x, y: x - y, lambda x, y: x - y, "-"),
+    _b(lambda x, y: x / y, lambda x, y: x / y, "/", low=0.3),
+    _u(lambda x: -x, lambda x: -x, "neg"),
+    _u(lambda x: 3.0 - x, lambda x: 3.0 - x, "rsub"),
+    _u(lambda x: 3.0 / x, lambda x: 3.0 / x, "rdiv", low=0.3),
+]
+
+
+def _t(op: str, call: Callable[..., Any], ref: Callable[..., Any], *shapes: Any, **kw: Any) -> Case:
+    return Case(op, call, ref, shapes=tuple(shapes) or ((3, 4),), **kw)
+
+
+def _onehot(n: int, c: int) -> np.ndarray:
+    return np.eye(c)[np.arange(n) % c]
+
+
+def _ce_call(x: Any) -> Any:
+    from autograd.op import apply
+    from autograd.tensor_ops import SoftmaxCrossEntropy
+
+    return apply(SoftmaxCrossEntropy, x, target=_onehot(*x.shape).astype(x.dtype))
+
+
+def _ce_ref(x: Any) -> Any:
+    import torch
+
+    return torch.nn.functional.cross_entropy(x, torch.tensor(np.arange(x.shape[0]) % x.shape[1]))
+
+
+def _scatter_call(x: Any) -> Any:
+    from autograd.op import apply
+    from autograd.tensor_ops import Scatter
+
+    return apply(Scatter, x, shape=(4, 4), key=(np.array([0, 2, 2]),))
+
+
+def _scatter_ref(x: Any) -> Any:
+    import torch
+
+    out = torch.zeros((4, 4), dtype=x.dtype)
+    return out.index_add(0, torch.tensor([0, 2, 2]), x)
+
+
+def _broadcast_call(x: Any) -> Any:
+    from autograd.tensor_ops import expand
+
+    return expand(x, (2, 3, 4))
+
+
+# Tensor cases: inputs are Tensors (call) or torch tensors (ref) of the given shapes.
+TENSOR_CASES = [
+    _t("+", lambda x, y: x + y, lambda x, y: x + y, (3, 4), (3, 4)),
+    _t("+", lambda x, y: x + y, lambda x, y: x + y, (3, 4), (4,)),
+    _t("+", lambda x, y: x + y, lambda x, y: x + y, (2, 1, 4), (3, 1)),
+    _t("*", lambda x, y: x * y, lambda x, y: x * y, (3, 4), (3, 1)),
+    _t("*", lambda x, y: 2.0 * x * y, lambda x, y: 2.0 * x * y, (1,), (2, 3)),
+    _t("-", lambda x, y: x - y, lambda x, y: x - y, (3, 4), (4,)),
+    _t("/", lambda x, y: x / y, lambda x, y: x / y, (3, 4), (3, 4), low=0.3),
+    _t("**n", lambda x: x**3, lambda x: x**3),
+    _t("**n", lambda x: x**0.5, lambda x: x**0.5, low=0.2),
+    _t("@", lambda x, y: x @ y, lambda x, y: x @ y, (3, 4), (4, 2)),
+    _t("@", lambda x, y: x @ y, lambda x, y: x @ y, (4,), (4, 2)),
+    _t("@", lambda x, y: x @ y, lambda x, y: x @ y, (3, 4), (4,)),
+    _t("@", lambda x, y: x @ y, lambda x, y: x @ y, (4,), (4,)),
+    _t("@", lambda x, y: x @ y, lambda x, y: x @ y, (2, 3, 4), (2, 4, 5)),
+    _t("@", lambda x, y: x @ y, lambda x, y: x @ y, (2, 3, 4), (4, 5)),
+    _t("@", lambda x, y: x @ y, lambda x, y: x @ y, (4,), (2, 4, 3)),
+    _t("exp", lambda x: x.exp(), lambda x: x.exp()),
+    _t("log", lambda x: x.log(), lambda x: x.log(), low=0.1, high=4.0),
+    _t("tanh", lambda x: x.tanh(), lambda x: x.tanh()),
+    _t("sigmoid", lambda x: x.sigmoid(), lambda x: x.sigmoid(), low=-30.0, high=30.0),
+    _t("relu", lambda x: x.relu(), lambda x: x.relu()),
+    _t("sqrt", lambda x: x.sqrt(), lambda x: x.sqrt(), low=0.1, high=4.0),
+    _t("abs", lambda x: x.abs(), lambda x: x.abs()),
+    _t("sum", lambda x: x.sum(), lambda x: x.sum()),
+    _t("sum", lambda x: x.sum(axis=0), lambda x: x.sum(dim=0), (3, 4)),
+    _t(
+        "sum",
+        lambda x: x.sum(axis=(0, 2), keepdims=True),
+        lambda x: x.sum(dim=(0, 2), keepdim=True),
+        (2, 3, 4),
+    ),
+    _t("mean", lambda x: x.mean(axis=-1), lambda x: x.mean(dim=-1)),
+    _t("max", lambda x: x.max(axis=1), lambda x: x.amax(dim=1)),
+    _t("max", lambda x: x.max(), lambda x: x.amax()),
+    _t("logsumexp", lambda x: x.logsumexp(axis=-1), lambda x: x.logsumexp(dim=-1)),
+    _t(
+        "logsumexp",
+        lambda x: x.logsumexp(axis=0, keepdims=True),
+        lambda x: x.logsumexp(dim=0, keepdim=True),
+    ),
+    _t("softmax", lambda x: x.softmax(axis=-1), lambda x: x.softmax(dim=-1)),
+    _t("log_softmax", lambda x: x.log_softmax(axis=0), lambda x: x.log_softmax(dim=0)),
+    _t("cross_entropy", _ce_call, _ce_ref, (5, 3)),
+    _t("reshape", lambda x: x.reshape(2, 6), lambda x: x.reshape(2, 6)),
+    _t("reshape", lambda x: x.reshape((4, -1)), lambda x: x.reshape(4, -1)),
+    _t("transpose", lambda x: x.T, lambda x: x.T),
+    _t("transpose", lambda x: x.transpose(2, 0, 1), lambda x: x.permute(2, 0, 1), (2, 3, 4)),
+    _t("broadcast", _broadcast_call, lambda x: x.expand(2, 3, 4), (3, 1)),
+    _t("index", lambda x: x[1], lambda x: x[1]),
+    _t("index", lambda x: x[:, 1:3], lambda x: x[:, 1:3]),
+    _t("index", lambda x: x[[0, 2, 0]], lambda x: x[[0, 2, 0]]),
+    _t(
+        "index",
+        lambda x: x[np.array([[0, 1], [2, 0]]), np.array([1, 1])],
+        lambda x: x[[[0, 1], [2, 0]], [1, 1]],
+    ),
+    _t("index", lambda x: x[x.data > 0], lambda x: x[x > 0]),
+    _t("scatter", _scatter_call, _scatter_ref, (3, 4)),
+    _t(
+        "concat",
+        lambda x, y: autograd.concat([x, y], axis=1),
+        lambda x, y: __import__("torch").cat([x, y], dim=1),
+        (3, 4),
+        (3, 2),
+    ),
+    _t(
+        "concat",
+        lambda x, y: autograd.stack([x, y], axis=1),
+        lambda x, y: __import__("torch").stack([x, y], dim=1),
+        (3, 4),
+        (3, 4),
+    ),
+    _t(
+        "where",
+        lambda x, y: autograd.where(x.data > y.data, x, y),
+        lambda x, y: __import__("torch").where(x > y, x, y),
+        (3, 4),
+        (4,),
+    ),
+]
