@@ -12,6 +12,7 @@ from autograd.engine import (
 from autograd.gradcheck import gradcheck
 from autograd.tensor import Tensor
 from autograd.value import Value
+from autograd.viz import draw_graph
 
 __all__ = [
     "Step",
@@ -20,6 +21,7 @@ __all__ = [
     "backward_steps",
     "concat",
     "detect_anomaly",
+    "draw_graph",
     "grad",
     "gradcheck",
     "no_grad",
