@@ -736,6 +736,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns:
         The exit code: 0 on success, 2 for a refused expression or bad arguments, 1 when
         a picture cannot be written (e.g. Graphviz's ``dot`` is missing).
+
+    Example:
+        >>> main(["graph", "x.__class__", "x=1"])  # refused, never executed
+        2
+        >>> main(["graph", "x*y", "x=2", "y=3", "-o", "xy.svg"])  # doctest: +SKIP
+        x*y = 6
+        variable  value  gradient
+        x             2  3
+        y             3  2
+        wrote xy.svg
+        0
     """
     args_list = list(sys.argv[1:] if argv is None else argv)
     args_list, protected = _protect_expression(args_list)
