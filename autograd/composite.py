@@ -19,17 +19,20 @@ __all__ = ["concat", "log_softmax", "mean", "softmax", "stack", "where"]
 def mean(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """The mean over `axis`: a sum times 1/count."""
     count = x.size // max(1, int(np.prod(_keepdims_shape(x.shape, axis))))
-    return x.sum(axis=axis, keepdims=keepdims) * (1.0 / max(count, 1))
+    total: Tensor = x.sum(axis=axis, keepdims=keepdims) * (1.0 / max(count, 1))
+    return total
 
 
 def softmax(x: Tensor, axis: int = -1) -> Tensor:
     """exp(x) normalised along `axis`; finite for any finite input (via logsumexp)."""
-    return log_softmax(x, axis).exp()
+    out: Tensor = log_softmax(x, axis).exp()
+    return out
 
 
 def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
     """The log of softmax: x - logsumexp(x) along `axis`; finite for any finite input."""
-    return x - x.logsumexp(axis=axis, keepdims=True)
+    out: Tensor = x - x.logsumexp(axis=axis, keepdims=True)
+    return out
 
 
 def concat(tensors: Sequence[Any], axis: int = 0) -> Tensor:

@@ -56,9 +56,39 @@ class Node:
     requires_grad: bool
     _shaped: ClassVar[bool] = False
     """Whether gradients need `_fit` (Tensors: broadcasting); scalars skip the call."""
+    _grad_start: ClassVar[Any] = None
+    """`.grad` before any backward pass reaches the node."""
     __array_ufunc__ = None  # numpy defers to our reflected operators: ndarray * node
     # Nodes keep object's identity == and hash, so they key the engine's sets and dicts
     # directly (faster than id()); a subclass must not define an elementwise ==.
+
+    def __init__(self, data: Any, label: str = "") -> None:
+        self.data = data
+        self.grad = self._grad_start
+        self.parents = ()
+        self._op = None
+        self._params = None
+        self._pass = None
+        self.label = label
+
+    @classmethod
+    def _from_op(
+        cls,
+        data: Any,
+        parents: tuple[Node, ...],
+        op: type[Op[Any]] | None,
+        params: dict[str, Any] | None,
+    ) -> Any:
+        """The output node of an op (built without `__init__`'s checks: forward is trusted)."""
+        node = object.__new__(cls)
+        node.data = data
+        node.grad = cls._grad_start
+        node.parents = parents
+        node._op = op
+        node._params = params
+        node._pass = None
+        node.label = ""
+        return node
 
     @property
     def op(self) -> str:

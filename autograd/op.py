@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # named in the string type arguments of ValueOp and TensorOp 
 
 N = TypeVar("N", bound=Node)
 
-__all__ = ["Op", "TensorOp", "ValueOp", "apply", "is_finite", "raw"]
+__all__ = ["Op", "Operators", "TensorOp", "ValueOp", "apply", "is_finite", "raw"]
 
 
 class Op(Generic[N]):
@@ -121,3 +121,77 @@ def is_finite(x: Any) -> bool:
     if isinstance(x, float):
         return math.isfinite(x)
     return bool(np.isfinite(x).all())
+
+
+class Operators:
+    """The operators and methods Value and Tensor share; each kind names its primitives in `ops`.
+
+    Subtraction, division and negation are built from ``+``, ``*`` and ``**``: no classes of
+    their own, so no derivative code of their own.
+    """
+
+    __slots__ = ()
+    ops: ClassVar[Any]  # the module of primitives: value_ops or tensor_ops
+
+    def __add__(self, other: Any) -> Any:
+        return apply(self.ops.Add, self, other)
+
+    def __radd__(self, other: Any) -> Any:
+        return apply(self.ops.Add, other, self)
+
+    def __mul__(self, other: Any) -> Any:
+        return apply(self.ops.Mul, self, other)
+
+    def __rmul__(self, other: Any) -> Any:
+        return apply(self.ops.Mul, other, self)
+
+    def __neg__(self) -> Any:
+        return self * -1.0
+
+    def __sub__(self, other: Any) -> Any:
+        return apply(self.ops.Add, self, -other)
+
+    def __rsub__(self, other: Any) -> Any:
+        return apply(self.ops.Add, other, -self)
+
+    def __truediv__(self, other: Any) -> Any:
+        if isinstance(other, Operators):
+            return self * other**-1
+        return self * (1.0 / np.asarray(other))  # a constant: no node for its reciprocal
+
+    def __rtruediv__(self, other: Any) -> Any:
+        return apply(self.ops.Mul, other, self**-1)
+
+    def __pow__(self, other: Any) -> Any:
+        raise NotImplementedError  # each kind decides which exponents it takes
+
+    def exp(self) -> Any:
+        """Elementwise e ** x; overflows to inf."""
+        return apply(self.ops.Exp, self)
+
+    def log(self) -> Any:
+        """Natural logarithm (a Value raises ValueError for x <= 0; a Tensor follows numpy)."""
+        return apply(self.ops.Log, self)
+
+    def tanh(self) -> Any:
+        """Hyperbolic tangent."""
+        return apply(self.ops.Tanh, self)
+
+    def sigmoid(self) -> Any:
+        """Logistic sigmoid 1 / (1 + e ** -x), stable for large inputs."""
+        return apply(self.ops.Sigmoid, self)
+
+    def relu(self) -> Any:
+        """max(0, x); its derivative at 0 is 0, as in PyTorch."""
+        return apply(self.ops.Relu, self)
+
+    def sqrt(self) -> Any:
+        """Square root (a Value raises ValueError for x < 0; a Tensor follows numpy)."""
+        return apply(self.ops.Sqrt, self)
+
+    def abs(self) -> Any:
+        """Absolute value; its derivative at 0 is 0, as in PyTorch."""
+        return apply(self.ops.Abs, self)
+
+    def __abs__(self) -> Any:
+        return self.abs()

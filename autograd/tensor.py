@@ -2,31 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
-from autograd import composite
+from autograd import composite, tensor_ops
 from autograd.engine import Node
-from autograd.op import TensorOp, apply, raw
+from autograd.op import Op, Operators, TensorOp, apply, raw
 from autograd.tensor_ops import (
-    Abs,
-    Add,
     Axis,
-    Exp,
     Index,
-    Log,
     LogSumExp,
     MatMul,
     Max,
-    Mul,
     PowConst,
-    Relu,
     Reshape,
-    Sigmoid,
-    Sqrt,
     Sum,
-    Tanh,
     Transpose,
     sum_to_shape,
 )
@@ -34,7 +25,7 @@ from autograd.tensor_ops import (
 __all__ = ["Tensor"]
 
 
-class Tensor(Node):
+class Tensor(Operators, Node):
     """An array that records how it was computed, so `backward` can apply the chain rule.
 
     Args:
@@ -61,38 +52,26 @@ class Tensor(Node):
 
     __slots__ = ("requires_grad",)
     _shaped = True
+    ops: ClassVar[Any] = tensor_ops
     data: np.ndarray
     grad: np.ndarray | None
 
     def __init__(
         self, data: Any, requires_grad: bool = False, dtype: Any = None, label: str = ""
     ) -> None:
-        self.data = _as_array(data, dtype)
+        super().__init__(_as_array(data, dtype), label)
         self.requires_grad = bool(requires_grad)
-        self.grad = None
-        self.parents = ()
-        self._op = None
-        self._params = None
-        self._pass = None
-        self.label = label
 
     @classmethod
     def _from_op(
         cls,
         data: Any,
         parents: tuple[Node, ...],
-        op: type[TensorOp] | None,
+        op: type[Op[Any]] | None,
         params: dict[str, Any] | None,
     ) -> Tensor:
-        t = object.__new__(cls)
-        t.data = data if type(data) is np.ndarray else np.asarray(data)
+        t: Tensor = super()._from_op(np.asarray(data), parents, op, params)
         t.requires_grad = bool(parents)
-        t.grad = None
-        t.parents = parents
-        t._op = op
-        t._params = params
-        t._pass = None
-        t.label = ""
         return t
 
     # ------------------------------------------------------------------ engine hooks
@@ -190,19 +169,7 @@ class Tensor(Node):
             extra += f", dtype={self.data.dtype}"
         return f"Tensor({body}{extra})"
 
-    # --------------------------------------------------------------------- operators
-    def __add__(self, other: Any) -> Tensor:
-        return apply(Add, self, other)
-
-    def __radd__(self, other: Any) -> Tensor:
-        return apply(Add, other, self)
-
-    def __mul__(self, other: Any) -> Tensor:
-        return apply(Mul, self, other)
-
-    def __rmul__(self, other: Any) -> Tensor:
-        return apply(Mul, other, self)
-
+    # ------------------------------------------------------- tensor-only operators
     def __matmul__(self, other: Any) -> Tensor:
         return apply(MatMul, self, other)
 
@@ -214,55 +181,8 @@ class Tensor(Node):
             raise TypeError(f"pow: expected a number as the exponent, got {type(n).__name__}")
         return apply(PowConst, self, n=float(n))
 
-    def __neg__(self) -> Tensor:
-        return self * -1.0
-
-    def __sub__(self, other: Any) -> Tensor:
-        return apply(Add, self, -other)
-
-    def __rsub__(self, other: Any) -> Tensor:
-        return apply(Add, other, -self)
-
-    def __truediv__(self, other: Any) -> Tensor:
-        return self * (other**-1 if isinstance(other, Tensor) else 1.0 / np.asarray(other))
-
-    def __rtruediv__(self, other: Any) -> Tensor:
-        return apply(Mul, other, self**-1)
-
     def __getitem__(self, key: Any) -> Tensor:
         return apply(Index, self, key=_index_key(key))
-
-    # ----------------------------------------------------------------------- methods
-    def exp(self) -> Tensor:
-        """Elementwise e ** x."""
-        return apply(Exp, self)
-
-    def log(self) -> Tensor:
-        """Elementwise natural logarithm; as in numpy, the log of 0 is -inf."""
-        return apply(Log, self)
-
-    def tanh(self) -> Tensor:
-        """Elementwise hyperbolic tangent."""
-        return apply(Tanh, self)
-
-    def sigmoid(self) -> Tensor:
-        """Elementwise logistic sigmoid, stable for large inputs."""
-        return apply(Sigmoid, self)
-
-    def relu(self) -> Tensor:
-        """Elementwise max(0, x)."""
-        return apply(Relu, self)
-
-    def sqrt(self) -> Tensor:
-        """Elementwise square root; as in numpy, a negative number gives nan."""
-        return apply(Sqrt, self)
-
-    def abs(self) -> Tensor:
-        """Elementwise absolute value."""
-        return apply(Abs, self)
-
-    def __abs__(self) -> Tensor:
-        return self.abs()
 
     def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """Sum over `axis` (all axes by default)."""

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd import value_ops
 from autograd.engine import Node
 from autograd.op import TensorOp, apply, raw
 
@@ -82,10 +83,7 @@ class Add(_ShapedOp):
 
     name = "+"
     forward = staticmethod(np.add)
-
-    @staticmethod
-    def vjp(g: Any, out: Any, x: Any, y: Any) -> tuple[Any, Any]:
-        return g, g
+    vjp = staticmethod(value_ops.Add.vjp)  # the scalar rule, elementwise
 
 
 class Mul(_ShapedOp):
@@ -93,10 +91,7 @@ class Mul(_ShapedOp):
 
     name = "*"
     forward = staticmethod(np.multiply)
-
-    @staticmethod
-    def vjp(g: Any, out: Any, x: Any, y: Any) -> tuple[Any, Any]:
-        return g * y, g * x
+    vjp = staticmethod(value_ops.Mul.vjp)  # the scalar rule, elementwise
 
 
 class PowConst(TensorOp):
@@ -112,9 +107,7 @@ class PowConst(TensorOp):
     def forward(x: np.ndarray, n: float) -> Any:
         return np.power(x, n)
 
-    @staticmethod
-    def vjp(g: Any, out: Any, x: Any, n: float) -> tuple[Any]:
-        return (g * (n * x ** (n - 1)),)
+    vjp = staticmethod(value_ops.PowConst.vjp)  # the scalar rule, elementwise
 
 
 class MatMul(_ShapedOp):
@@ -150,10 +143,7 @@ class Exp(TensorOp):
 
     name = "exp"
     forward = staticmethod(np.exp)
-
-    @staticmethod
-    def vjp(g: Any, out: Any, x: Any) -> tuple[Any]:
-        return (g * out,)
+    vjp = staticmethod(value_ops.Exp.vjp)  # the scalar rule, elementwise
 
 
 class Log(TensorOp):
@@ -161,10 +151,7 @@ class Log(TensorOp):
 
     name = "log"
     forward = staticmethod(np.log)
-
-    @staticmethod
-    def vjp(g: Any, out: Any, x: Any) -> tuple[Any]:
-        return (g / x,)
+    vjp = staticmethod(value_ops.Log.vjp)  # the scalar rule, elementwise
 
 
 class Tanh(TensorOp):
@@ -172,10 +159,7 @@ class Tanh(TensorOp):
 
     name = "tanh"
     forward = staticmethod(np.tanh)
-
-    @staticmethod
-    def vjp(g: Any, out: Any, x: Any) -> tuple[Any]:
-        return (g * (1 - out * out),)
+    vjp = staticmethod(value_ops.Tanh.vjp)  # the scalar rule, elementwise
 
 
 class Sigmoid(TensorOp):
@@ -189,9 +173,7 @@ class Sigmoid(TensorOp):
         e = np.exp(-np.abs(x))
         return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
-    @staticmethod
-    def vjp(g: Any, out: Any, x: Any) -> tuple[Any]:
-        return (g * (out * (1 - out)),)
+    vjp = staticmethod(value_ops.Sigmoid.vjp)  # the scalar rule, elementwise
 
 
 class Relu(TensorOp):
@@ -213,10 +195,7 @@ class Sqrt(TensorOp):
 
     name = "sqrt"
     forward = staticmethod(np.sqrt)
-
-    @staticmethod
-    def vjp(g: Any, out: Any, x: Any) -> tuple[Any]:
-        return (g / (2 * out),)
+    vjp = staticmethod(value_ops.Sqrt.vjp)  # the scalar rule, elementwise
 
 
 class Abs(TensorOp):

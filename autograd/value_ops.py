@@ -1,7 +1,8 @@
 """Scalar primitives: `forward` on Python floats, `vjp` on floats or on Values.
 
-Each rule is written with operators and the helpers below, which accept a raw float as well
-as a `Value`, so one line serves the fast plain backward and ``create_graph``.
+Each rule is written with operators and the helpers below, which accept raw data as well
+as nodes, so one line serves the fast plain backward and ``create_graph``. Where the math is
+the same for arrays, `tensor_ops` reuses the rule.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import math
 import operator
 from typing import Any
 
-from autograd.engine import Node
 from autograd.op import ValueOp, raw
 
 # ----------------------------------------------------------------- helpers for the rules
@@ -29,10 +29,10 @@ def _log(x: Any) -> Any:
 
 
 def _power(x: Any, n: Any) -> Any:
-    """Power for a rule: on a raw 0 with a negative exponent, the limit inf, not an error."""
-    if isinstance(x, Node):
-        return x**n
-    return _float_pow(x, n, "pow", strict=False)
+    """Power for a rule: on a raw float 0 with a negative exponent, the limit inf, not an error."""
+    if isinstance(x, float):
+        return _float_pow(x, n, "pow", strict=False)
+    return x**n
 
 
 def _float_pow(x: float, n: float, name: str, strict: bool = True) -> float:
