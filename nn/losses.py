@@ -19,12 +19,17 @@ from typing import Any
 
 import numpy as np
 
-from autograd import Value
+import autograd
+from autograd import Tensor, Value
+from autograd.op import apply
+from autograd.tensor_ops import SoftmaxCrossEntropy
 
 __all__ = ["binary_cross_entropy", "cross_entropy", "hinge_loss", "mse_loss"]
 
 _LOG_FLOOR = -100.0
 """PyTorch clamps log(p) in binary cross-entropy at -100, so p = 0 or 1 gives a finite loss."""
+_TINY = math.exp(_LOG_FLOOR)
+"""Below this probability log(p) < -100: the clamp takes over (the log is never computed)."""
 
 
 # ---------------------------------------------------------------------- helpers
@@ -84,9 +89,34 @@ def _mean(name: str, terms: list[Any]) -> Value:
 def _value_log(p: Any) -> Any:
     """log(p) clamped below at -100 (a constant there), as PyTorch's binary cross-entropy."""
     data = p.data if isinstance(p, Value) else float(p)
-    if data <= 0.0 or math.log(data) < _LOG_FLOOR:
+    if data <= _TINY:
         return _LOG_FLOOR
     return p.log() if isinstance(p, Value) else math.log(data)
+
+
+def _tensor_log(p: Tensor) -> Tensor:
+    """log(p) clamped below at -100 (constant there), with no log(0) warning from numpy."""
+    safe = p.data > _TINY
+    return autograd.where(safe, autograd.where(safe, p, 1.0).log(), _LOG_FLOOR)
+
+
+def _as_pred_tensor(pred: Any) -> Tensor | None:
+    """The prediction as a Tensor (an array becomes a constant one), or None for Values."""
+    if isinstance(pred, Tensor):
+        return pred
+    if isinstance(pred, np.ndarray):
+        return Tensor(pred)
+    return None
+
+
+def _tensor_target(name: str, pred: Tensor, target: Any) -> np.ndarray:
+    """The target as an array of the prediction's shape and dtype."""
+    return _match(name, pred.shape, _as_array(name, target)).astype(pred.dtype, copy=False)
+
+
+def _check_nonempty(name: str, pred: Tensor) -> None:
+    if pred.size == 0:
+        raise ValueError(f"{name}: got an empty batch")
 
 
 def _check_probabilities(name: str, data: np.ndarray) -> None:
@@ -129,6 +159,10 @@ def mse_loss(pred: Any, target: Any) -> Any:
         2.5
     """
     name = "mse_loss"
+    tensor = _as_pred_tensor(pred)
+    if tensor is not None:
+        _check_nonempty(name, tensor)
+        return ((tensor - _tensor_target(name, tensor, target)) ** 2).mean()
     preds, shape = _value_grid(name, pred)
     targets = _match(name, shape, _as_array(name, target)).ravel().tolist()
     return _mean(name, [(p - t) ** 2 for p, t in zip(preds, targets, strict=True)])
@@ -156,6 +190,12 @@ def binary_cross_entropy(prob: Any, target: Any) -> Any:
         50.3466
     """
     name = "binary_cross_entropy"
+    tensor = _as_pred_tensor(prob)
+    if tensor is not None:
+        _check_nonempty(name, tensor)
+        t = _tensor_target(name, tensor, target)
+        _check_probabilities(name, tensor.data)
+        return -(t * _tensor_log(tensor) + (1.0 - t) * _tensor_log(1.0 - tensor)).mean()
     preds, shape = _value_grid(name, prob)
     targets = _match(name, shape, _as_array(name, target)).ravel().tolist()
     _check_probabilities(name, np.array([p.data if isinstance(p, Value) else p for p in preds]))
@@ -190,6 +230,17 @@ def cross_entropy(logits: Any, target: Any) -> Any:
         0.693147
     """
     name = "cross_entropy"
+    tensor = _as_pred_tensor(logits)
+    if tensor is not None:
+        if tensor.ndim != 2 or tensor.shape[0] == 0:
+            raise ValueError(
+                f"{name}: expected logits of shape (N, C) with N >= 1, got shape {tensor.shape}"
+            )
+        n, c = tensor.shape
+        dense = _dense_target(name, (n, c), _as_array(name, target)).astype(tensor.dtype)
+        # One fused op: softmax and log-likelihood together, stable for large logits,
+        # with the simple gradient (softmax - target) / N.
+        return apply(SoftmaxCrossEntropy, tensor, target=dense)
     flat, shape = _value_grid(name, logits)
     if len(shape) != 2:
         raise ValueError(
@@ -253,6 +304,12 @@ def hinge_loss(scores: Any, labels: Any) -> Any:
         0.25
     """
     name = "hinge_loss"
+    tensor = _as_pred_tensor(scores)
+    if tensor is not None:
+        _check_nonempty(name, tensor)
+        y = _tensor_target(name, tensor, labels)
+        _check_labels(name, y)
+        return (1.0 - tensor * y).relu().mean()
     preds, shape = _value_grid(name, scores)
     labels_arr = _match(name, shape, _as_array(name, labels))
     _check_labels(name, labels_arr)

@@ -72,11 +72,14 @@ class Neuron(Module):
         act: Value = sum((wi * xi for wi, xi in zip(self.w, x, strict=True)), self.b)
         if not self.nonlin:
             return act
+        out: Value
         if self.activation == "relu":
-            return act.relu()
-        if self.activation == "tanh":
-            return act.tanh()
-        return act.sigmoid()
+            out = act.relu()
+        elif self.activation == "tanh":
+            out = act.tanh()
+        else:
+            out = act.sigmoid()
+        return out
 
     def extra_repr(self) -> str:
         """``nin, activation`` ("linear" when `nonlin` is False)."""

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import nn
-from autograd import Value
+from autograd import Tensor, Value
 
 RNG = np.random.default_rng(1234)
 N, C = 6, 4
@@ -228,4 +228,146 @@ def _escape(message):
 )
 def test_loss_errors(call, error, message):
     with pytest.raises(error, match=_escape(message)):
+        call()
+
+
+# ---------------------------------------------------------------------- Tensor losses
+
+
+@pytest.mark.parametrize(("name", "pred", "target"), LOSS_CASES)
+@pytest.mark.parametrize("target_kind", ["array", "list", "tensor"])
+def test_tensor_losses_match_torch(name, pred, target, target_kind):
+    torch = pytest.importorskip("torch")
+    want_loss, want_grad = _torch_reference(torch, name, pred, target)
+    x = Tensor(pred, requires_grad=True)
+    given = {"array": target, "list": target.tolist(), "tensor": Tensor(target)}[target_kind]
+    loss = getattr(nn, name)(x, given)
+    assert isinstance(loss, Tensor)
+    assert loss.size == 1
+    assert loss.item() == pytest.approx(want_loss, rel=1e-12, abs=1e-12)
+    loss.backward()
+    np.testing.assert_allclose(x.grad, want_grad, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["mse_loss", "binary_cross_entropy", "hinge_loss"])
+def test_tensor_losses_accept_a_column_of_predictions_with_flat_targets(name):
+    pred = {"mse_loss": SCORES, "binary_cross_entropy": PROBS, "hinge_loss": SCORES}[name]
+    target = {"mse_loss": TARGETS, "binary_cross_entropy": BITS, "hinge_loss": SIGNS}[name]
+    column = getattr(nn, name)(Tensor(pred.reshape(N, 1)), target).item()
+    flat = getattr(nn, name)(Tensor(pred), target).item()
+    assert column == flat
+    assert getattr(nn, name)(_values(pred), target).data == pytest.approx(flat, rel=1e-12)
+
+
+def test_tensor_losses_keep_float32():
+    x = Tensor(PROBS.astype(np.float32), requires_grad=True)
+    loss = nn.binary_cross_entropy(x, BITS)
+    assert loss.dtype == np.float32
+    loss.backward()
+    assert x.grad.dtype == np.float32
+    logits = Tensor(LOGITS.astype(np.float32), requires_grad=True)
+    assert nn.cross_entropy(logits, CLASSES).dtype == np.float32
+
+
+def test_tensor_bce_is_finite_at_saturated_probabilities_as_torch():
+    torch = pytest.importorskip("torch")
+    probs = np.array([0.0, 1.0, 0.0, 1.0, 1e-50, 0.3])
+    targets = np.array([1.0, 0.0, 0.0, 1.0, 1.0, 1.0])
+    want = torch.nn.functional.binary_cross_entropy(
+        torch.tensor(probs, dtype=torch.float64), torch.tensor(targets, dtype=torch.float64)
+    ).item()
+    x = Tensor(probs, requires_grad=True)
+    with np.errstate(all="raise"):  # no log(0) or divide warnings along the way
+        loss = nn.binary_cross_entropy(x, targets)
+        loss.backward()
+    assert loss.item() == pytest.approx(want, rel=1e-12)
+    assert np.all(np.isfinite(x.grad))
+    # Away from the clamp the gradient is the usual (p - t) / (p (1 - p)) / N.
+    assert x.grad[5] == pytest.approx((0.3 - 1.0) / (0.3 * 0.7) / 6, rel=1e-12)
+
+
+def test_tensor_bce_after_a_saturated_sigmoid():
+    z = Tensor([40.0, -800.0], requires_grad=True)
+    loss = nn.binary_cross_entropy(z.sigmoid(), [0.0, 1.0])
+    loss.backward()
+    assert loss.item() == pytest.approx(100.0)  # both terms hit the -100 clamp
+    assert np.all(np.isfinite(z.grad))
+
+
+def test_tensor_cross_entropy_is_stable_for_large_logits():
+    torch = pytest.importorskip("torch")
+    logits = np.array([[1000.0, 0.0, -1000.0], [0.0, 800.0, 799.0]])
+    target = np.array([2, 1])
+    want_loss, want_grad = _torch_reference(torch, "cross_entropy", logits, target)
+    x = Tensor(logits, requires_grad=True)
+    loss = nn.cross_entropy(x, target)
+    loss.backward()
+    assert loss.item() == pytest.approx(want_loss, rel=1e-12)
+    np.testing.assert_allclose(x.grad, want_grad, atol=1e-12)
+
+
+def test_tensor_cross_entropy_gradient_is_softmax_minus_target_over_n():
+    x = Tensor(LOGITS, requires_grad=True)
+    nn.cross_entropy(x, SOFT).backward()
+    e = np.exp(LOGITS - LOGITS.max(axis=1, keepdims=True))
+    softmax = e / e.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(x.grad, (softmax - SOFT) / N, rtol=1e-12, atol=1e-15)
+
+
+def test_tensor_loss_gradients_match_central_differences():
+    for name, pred, target in LOSS_CASES:
+        if name == "hinge_loss":
+            continue  # piecewise linear: checked against torch above
+        x = Tensor(pred, requires_grad=True)
+        getattr(nn, name)(x, target).backward()
+        eps = 1e-6
+        numeric = np.zeros_like(pred)
+        for idx in np.ndindex(pred.shape):
+            d = np.zeros_like(pred)
+            d[idx] = eps
+            up = getattr(nn, name)(Tensor(pred + d), target).item()
+            down = getattr(nn, name)(Tensor(pred - d), target).item()
+            numeric[idx] = (up - down) / (2 * eps)
+        np.testing.assert_allclose(x.grad, numeric, rtol=1e-5, atol=1e-8, err_msg=name)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda: nn.mse_loss(Tensor(np.zeros((4, 2))), np.zeros((2, 4))),
+            "mse_loss: pred has shape (4, 2) but target has shape (2, 4); expected the same shape",
+        ),
+        (
+            lambda: nn.binary_cross_entropy(Tensor([0.5, 0.5]), [1.0, 0.0, 1.0]),
+            "binary_cross_entropy: pred has shape (2,) but target has shape (3,)",
+        ),
+        (
+            lambda: nn.binary_cross_entropy(Tensor([0.5, 2.0]), [1.0, 0.0]),
+            "binary_cross_entropy: expected probabilities in [0, 1], got 2; apply sigmoid",
+        ),
+        (
+            lambda: nn.hinge_loss(Tensor(np.zeros((3, 1))), [0, 1, 1]),
+            "hinge_loss: labels must be -1 or +1, got 0",
+        ),
+        (
+            lambda: nn.cross_entropy(Tensor(np.zeros(3)), [0]),
+            "cross_entropy: expected logits of shape (N, C) with N >= 1, got shape (3,)",
+        ),
+        (
+            lambda: nn.cross_entropy(Tensor(np.zeros((2, 3))), np.zeros((2, 4))),
+            "cross_entropy: logits have shape (2, 3) but target has shape (2, 4)",
+        ),
+        (
+            lambda: nn.cross_entropy(Tensor(np.zeros((2, 3))), [0, -1]),
+            "cross_entropy: class indices must be integers in 0..2, got -1",
+        ),
+        (
+            lambda: nn.mse_loss(Tensor(np.zeros(0)), np.zeros(0)),
+            "mse_loss: got an empty batch",
+        ),
+    ],
+)
+def test_tensor_loss_errors(call, message):
+    with pytest.raises(ValueError, match=_escape(message)):
         call()

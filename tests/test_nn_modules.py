@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import nn
-from autograd import Value, topological_order
+from autograd import Tensor, Value, topological_order
 
 # ---------------------------------------------------------------------- scalar modules
 
@@ -330,3 +330,208 @@ def test_generic_module_repr_lists_children():
     text = repr(model)
     assert text.startswith("Outer(\n  (first): Pair()\n  (second): Pair()\n  (alias): Pair()")
     assert text.endswith("\n)")
+
+
+# ---------------------------------------------------------------------- Tensor modules
+
+
+def test_linear_init_is_pytorchs_uniform_bound_and_stores_nin_by_nout():
+    layer = nn.Linear(50, 400, seed=0)
+    bound = 1 / math.sqrt(50)
+    assert layer.weight.shape == (50, 400)
+    assert layer.bias.shape == (400,)
+    assert layer.weight.dtype == np.float64
+    assert layer.weight.requires_grad
+    assert layer.bias.requires_grad
+    for p in (layer.weight.numpy(), layer.bias.numpy()):
+        assert p.min() >= -bound
+        assert p.max() < bound
+    w = layer.weight.numpy()
+    assert abs(w.mean()) < 0.005
+    assert abs(w.var() - bound**2 / 3) < 0.02 * bound**2  # the variance of U(-b, b)
+
+
+def test_linear_seed_int_generator_and_none():
+    a, b = nn.Linear(3, 4, seed=7), nn.Linear(3, 4, seed=7)
+    np.testing.assert_array_equal(a.weight.numpy(), b.weight.numpy())
+    np.testing.assert_array_equal(a.bias.numpy(), b.bias.numpy())
+    assert not np.array_equal(a.weight.numpy(), nn.Linear(3, 4, seed=8).weight.numpy())
+    rng = np.random.default_rng(7)
+    first, second = nn.Linear(3, 4, seed=rng), nn.Linear(3, 4, seed=rng)
+    np.testing.assert_array_equal(first.weight.numpy(), a.weight.numpy())
+    assert not np.array_equal(first.weight.numpy(), second.weight.numpy())
+    assert not np.array_equal(nn.Linear(3, 4).weight.numpy(), nn.Linear(3, 4).weight.numpy())
+
+
+def test_linear_forward_and_gradients_match_torch():
+    torch = pytest.importorskip("torch")
+    layer = nn.Linear(3, 2, seed=1)
+    tl = torch.nn.Linear(3, 2).double()
+    with torch.no_grad():
+        tl.weight.copy_(torch.tensor(layer.weight.numpy().T))
+        tl.bias.copy_(torch.tensor(layer.bias.numpy()))
+    x = np.random.default_rng(0).normal(size=(5, 3))
+    out = layer(x)
+    tout = tl(torch.tensor(x))
+    np.testing.assert_allclose(out.numpy(), tout.detach().numpy(), rtol=1e-12, atol=1e-12)
+    (out * out).sum().backward()
+    (tout * tout).sum().backward()
+    np.testing.assert_allclose(layer.weight.grad, tl.weight.grad.numpy().T, rtol=1e-12)
+    np.testing.assert_allclose(layer.bias.grad, tl.bias.grad.numpy(), rtol=1e-12)
+
+
+def test_linear_accepts_tensors_arrays_lists_and_a_single_row():
+    layer = nn.Linear(2, 3, seed=0)
+    rows = [[1.0, 2.0], [3.0, -1.0]]
+    want = np.array(rows) @ layer.weight.numpy() + layer.bias.numpy()
+    for x in (rows, np.array(rows), Tensor(rows)):
+        np.testing.assert_allclose(layer(x).numpy(), want, rtol=1e-14)
+    np.testing.assert_allclose(layer([1.0, 2.0]).numpy(), want[0], rtol=1e-14)
+
+
+def test_linear_without_bias():
+    layer = nn.Linear(3, 2, bias=False, seed=0)
+    assert layer.bias is None
+    assert [name for name, _ in layer.named_parameters()] == ["weight"]
+    x = np.ones((1, 3))
+    np.testing.assert_allclose(layer(x).numpy(), x @ layer.weight.numpy())
+    assert repr(layer) == "Linear(3, 2, bias=False)"
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda: nn.Linear(3, 2, seed=0)(np.ones((4, 2))),
+            "Linear: expected input of shape (N, 3), got shape (4, 2)",
+        ),
+        (lambda: nn.Linear(0, 2), "Linear: nin must be a positive int, got 0"),
+        (lambda: nn.Linear(2, -1), "Linear: nout must be a positive int, got -1"),
+    ],
+)
+def test_linear_errors(call, message):
+    with pytest.raises(ValueError, match="^" + re.escape(message)):
+        call()
+
+
+@pytest.mark.parametrize(
+    ("module", "fn", "name"),
+    [
+        (nn.ReLU(), lambda z: np.maximum(z, 0.0), "relu"),
+        (nn.Tanh(), np.tanh, "tanh"),
+        (nn.Sigmoid(), lambda z: 1.0 / (1.0 + np.exp(-z)), "sigmoid"),
+    ],
+)
+def test_activation_modules_match_formulas_and_torch_gradients(module, fn, name):
+    torch = pytest.importorskip("torch")
+    z = np.random.default_rng(2).normal(scale=3.0, size=(4, 5))
+    x = Tensor(z, requires_grad=True)
+    out = module(x)
+    np.testing.assert_allclose(out.numpy(), fn(z), rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(module(z).numpy(), fn(z), rtol=1e-14, atol=1e-15)
+    (out * out).sum().backward()
+    tz = torch.tensor(z, requires_grad=True)
+    tout = getattr(torch, name)(tz)
+    (tout * tout).sum().backward()
+    np.testing.assert_allclose(x.grad, tz.grad.numpy(), rtol=1e-12, atol=1e-15)
+    assert module.parameters() == []
+
+
+def test_sequential_names_indexing_and_forward_match_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    model = nn.Sequential(nn.Linear(2, 4, seed=rng), nn.Tanh(), nn.Linear(4, 3, seed=rng))
+    assert [name for name, _ in model.named_parameters()] == [
+        "0.weight",
+        "0.bias",
+        "2.weight",
+        "2.bias",
+    ]
+    assert len(model) == 3
+    assert isinstance(model[1], nn.Tanh)
+    assert [type(m).__name__ for m in model] == ["Linear", "Tanh", "Linear"]
+    tmodel = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.Tanh(), torch.nn.Linear(4, 3))
+    tmodel = tmodel.double()
+    tstate = {
+        k: torch.tensor(v.T.copy() if v.ndim == 2 else v) for k, v in model.state_dict().items()
+    }
+    tmodel.load_state_dict(tstate)  # same names as torch's Sequential
+    x = rng.normal(size=(6, 2))
+    np.testing.assert_allclose(
+        model(x).numpy(), tmodel(torch.tensor(x)).detach().numpy(), rtol=1e-12
+    )
+
+
+def test_sequential_rejects_non_modules():
+    with pytest.raises(TypeError, match=r"^Sequential: argument 1 must be a Module, got function"):
+        nn.Sequential(nn.ReLU(), lambda x: x)
+
+
+def test_sequential_repr():
+    model = nn.Sequential(nn.Linear(2, 4, seed=0), nn.ReLU(), nn.Linear(4, 1, seed=0))
+    assert repr(model) == (
+        "Sequential(\n"
+        "  (0): Linear(2, 4, bias=True)\n"
+        "  (1): ReLU()\n"
+        "  (2): Linear(4, 1, bias=True)\n"
+        ")"
+    )
+
+
+def test_zero_grad_sets_tensor_gradients_to_none():
+    model = nn.Sequential(nn.Linear(2, 3, seed=0), nn.ReLU(), nn.Linear(3, 1, seed=1))
+    model(np.ones((4, 2))).sum().backward()
+    assert all(p.grad is not None for p in model.parameters())
+    model.zero_grad()
+    assert all(p.grad is None for p in model.parameters())
+
+
+class Mixed(nn.Module):
+    def __init__(self):
+        self.scale = Tensor(np.float32([1.5, -2.25]), requires_grad=True)
+        self.buffer = Tensor([1.0, 2.0])  # requires_grad=False: not a parameter
+        self.layers = [nn.Linear(2, 2, seed=0)]
+        self.same = self.scale
+
+    def forward(self, x):
+        return self.layers[0](x) * self.scale
+
+
+def test_tensor_parameters_discovery_skips_constants_and_keeps_shared_once():
+    model = Mixed()
+    assert [name for name, _ in model.named_parameters()] == [
+        "scale",
+        "layers.0.weight",
+        "layers.0.bias",
+    ]
+
+
+def test_tensor_save_load_restores_every_bit_and_dtype(tmp_path):
+    model = Mixed()
+    model.scale.data = np.float32([np.pi, -np.e])
+    model.layers[0].weight.data = np.random.default_rng(1).normal(size=(2, 2)) / 3
+    model.save(tmp_path / "mixed.npz")
+    fresh = Mixed()
+    fresh.load(tmp_path / "mixed.npz")
+    for (name, a), (_, b) in zip(model.named_parameters(), fresh.named_parameters(), strict=True):
+        assert a.dtype == b.dtype, name
+        assert a.numpy().tobytes() == b.numpy().tobytes(), name
+    assert fresh.scale.dtype == np.float32
+
+
+def test_load_state_dict_tensor_shape_mismatch_is_named():
+    model = nn.Sequential(nn.Linear(2, 4, seed=0), nn.ReLU(), nn.Linear(4, 1, seed=0))
+    state = model.state_dict()
+    state["0.weight"] = state["0.weight"].T
+    with pytest.raises(
+        ValueError, match=re.escape("wrong shape 0.weight (expected shape (2, 4), got (4, 2))")
+    ):
+        model.load_state_dict(state)
+
+
+def test_load_state_dict_copies_the_arrays():
+    model = nn.Sequential(nn.Linear(2, 2, seed=0))
+    state = {"0.weight": np.ones((2, 2)), "0.bias": np.zeros(2)}
+    model.load_state_dict(state)
+    state["0.weight"][0, 0] = 5.0
+    assert model[0].weight.numpy()[0, 0] == 1.0

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import nn
-from autograd import Value
+from autograd import Tensor, Value
 
 CONFIGS = [
     ("SGD", {"lr": 0.1}),
@@ -198,3 +198,93 @@ def test_sgd_with_zero_lr_leaves_parameters_alone():
     w.grad = 5.0
     opt.step()
     assert w.data == math.pi
+
+
+# ---------------------------------------------------------------------- Tensor params
+
+
+def _tensor_params():
+    return [
+        Tensor(W0[:3].copy(), requires_grad=True),
+        Tensor(W0[3:].reshape(1, 2), requires_grad=True),
+    ]
+
+
+@pytest.mark.parametrize(("kind", "kwargs"), CONFIGS)
+def test_tensor_params_match_torch_over_several_steps(kind, kwargs):
+    torch = pytest.importorskip("torch")
+    params = _tensor_params()
+    opt = getattr(nn, kind)(params, **kwargs)
+    for want in _torch_trajectory(torch, kind, kwargs, steps=8):
+        grads = _grad_fn(np.concatenate([p.numpy().ravel() for p in params]))
+        params[0].grad = grads[:3].copy()
+        params[1].grad = grads[3:].reshape(1, 2).copy()
+        opt.step()
+        got = np.concatenate([p.numpy().ravel() for p in params])
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    assert params[1].shape == (1, 2)
+
+
+@pytest.mark.parametrize(("kind", "kwargs"), [CONFIGS[2], CONFIGS[7]])
+def test_tensor_training_with_backward_matches_torch(kind, kwargs):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(5)
+    a0, x = rng.normal(size=(3, 2)), rng.normal(size=(4, 3))
+    a = Tensor(a0, requires_grad=True)
+    ta = torch.tensor(a0, requires_grad=True)
+    opt = getattr(nn, kind)([a], **kwargs)
+    topt = getattr(torch.optim, kind)([ta], **kwargs)
+    for _ in range(6):
+        opt.zero_grad()
+        ((Tensor(x) @ a).tanh() ** 2).sum().backward()
+        opt.step()
+        topt.zero_grad()
+        ((torch.tensor(x) @ ta).tanh() ** 2).sum().backward()
+        topt.step()
+        np.testing.assert_allclose(a.numpy(), ta.detach().numpy(), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize(("kind", "kwargs"), CONFIGS)
+def test_step_never_writes_to_grad_arrays(kind, kwargs):
+    p = Tensor(W0.copy(), requires_grad=True)
+    q = Tensor(W0.copy(), requires_grad=True)
+    shared = _grad_fn(W0)
+    p.grad = shared
+    q.grad = shared  # one array shared by two parameters, as a graph can leave it
+    snapshot = shared.copy()
+    opt = getattr(nn, kind)([p, q], **kwargs)
+    opt.step()
+    opt.step()
+    np.testing.assert_array_equal(shared, snapshot)
+    np.testing.assert_array_equal(p.numpy(), q.numpy())
+
+
+def test_tensor_params_with_no_gradient_are_skipped():
+    used = Tensor([1.0, 2.0], requires_grad=True)
+    unused = Tensor([3.0, 4.0], requires_grad=True)
+    opt = nn.Adam([used, unused], lr=0.1, weight_decay=0.5)
+    (used * used).sum().backward()
+    opt.step()
+    assert unused.grad is None
+    np.testing.assert_array_equal(unused.numpy(), [3.0, 4.0])  # not even weight decay
+    assert not np.array_equal(used.numpy(), [1.0, 2.0])
+
+
+def test_zero_grad_sets_tensor_gradients_to_none_and_values_to_zero():
+    t = Tensor([1.0], requires_grad=True)
+    v = Value(2.0)
+    (t * 3.0).sum().backward()
+    (v * 3.0).backward()
+    opt = nn.SGD([t, v], lr=0.1)
+    opt.zero_grad()
+    assert t.grad is None
+    assert v.grad == 0.0
+
+
+def test_float32_parameters_stay_float32():
+    p = Tensor(np.float32([1.0, -2.0]), requires_grad=True)
+    opt = nn.Adam([p], lr=0.1)
+    p.grad = np.float32([0.5, 0.5])
+    opt.step()
+    assert p.dtype == np.float32
+    assert p.numpy().dtype == np.float32

@@ -1,0 +1,126 @@
+"""`fit`: a small training loop with a progress bar, for scalar and Tensor models alike."""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm  # type: ignore[import-untyped]
+
+from autograd import Tensor, Value
+from nn.data import batches
+from nn.module import Module
+from nn.optim import Optimizer
+
+__all__ = ["fit"]
+
+
+def fit(
+    model: Module,
+    loss_fn: Callable[[Any, Any], Any],
+    optimizer: Optimizer,
+    X: Any,  # noqa: N803 - named as in API.md (and scikit-learn)
+    y: Any,
+    epochs: int,
+    batch_size: int | None = None,
+    progress: bool = True,
+) -> list[float]:
+    """Train `model` on ``(X, y)`` and return the loss of each epoch.
+
+    Each step zeroes the optimizer's gradients, runs the model on a batch, computes
+    ``loss_fn(pred, target)``, runs `backward` and calls ``optimizer.step()``.
+
+    How a batch reaches the model depends on its parameters:
+
+    - scalar modules (`Value` parameters, e.g. `nn.MLP`): each row of the batch is fed on
+      its own, as a list of floats, and ``pred`` is the list of the outputs (Values, or
+      lists of Values for several outputs);
+    - Tensor modules (e.g. `nn.Sequential`): the whole batch is fed as one (B, nin)
+      `Tensor`, and ``pred`` is the model's output Tensor.
+
+    ``target`` is the batch's rows of `y` as a numpy array. Any extra term, such as L2
+    regularisation, belongs in `loss_fn`.
+
+    Args:
+        model: The module to train.
+        loss_fn: ``loss_fn(pred, target)`` returning a Value or a one-element Tensor, e.g.
+            `nn.mse_loss` or a function adding a penalty to it.
+        optimizer: Built on ``model.parameters()``.
+        X: Inputs, one row per sample (array-like of shape (N, nin)).
+        y: Targets, one row per sample.
+        epochs: Passes over the data.
+        batch_size: Rows per step; None uses all N rows in one step (full batch, in
+            order). With a batch size the rows are shuffled every epoch, reproducibly
+            (a generator seeded with 0).
+        progress: Show a tqdm progress bar with the latest epoch loss.
+
+    Returns:
+        The loss of each epoch: the mean of that epoch's batch losses.
+
+    Raises:
+        ValueError: For ``epochs < 0``, ``batch_size <= 0``, or `X` and `y` of
+            different lengths.
+
+    Example:
+        >>> import random
+        >>> import nn
+        >>> random.seed(0)
+        >>> model = nn.MLP(2, [8, 1])
+        >>> X, y = nn.data.xor()
+        >>> opt = nn.SGD(model.parameters(), lr=0.1)
+        >>> losses = fit(model, nn.mse_loss, opt, X, y, epochs=50, progress=False)
+        >>> len(losses), losses[-1] < losses[0]
+        (50, True)
+    """
+    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 0:
+        raise ValueError(f"fit: epochs must be an int >= 0, got {epochs!r}")
+    if batch_size is not None and (
+        isinstance(batch_size, bool)
+        or not isinstance(batch_size, numbers.Integral)
+        or batch_size <= 0
+    ):
+        raise ValueError(f"fit: batch_size must be a positive int or None, got {batch_size!r}")
+    inputs = np.asarray(X.data if isinstance(X, Tensor) else X, dtype=np.float64)
+    targets = np.asarray(y.data if isinstance(y, Tensor) else y)
+    if len(inputs) != len(targets):
+        raise ValueError(
+            f"fit: X and y must have the same number of rows, got {len(inputs)} and {len(targets)}"
+        )
+    scalar = _is_scalar(model)
+    rng = np.random.default_rng(0)
+    history: list[float] = []
+    bar = tqdm(range(int(epochs)), desc="fit", unit="epoch", disable=not progress)
+    for _ in bar:
+        epoch_losses = []
+        steps: Iterable[tuple[np.ndarray, np.ndarray]] = (
+            [(inputs, targets)]
+            if batch_size is None
+            else batches(inputs, targets, int(batch_size), seed=rng)
+        )
+        for xb, yb in steps:
+            optimizer.zero_grad()
+            pred = [model(row) for row in xb.tolist()] if scalar else model(Tensor(xb))
+            loss = loss_fn(pred, yb)
+            if not isinstance(loss, (Value, Tensor)):
+                raise TypeError(
+                    "fit: loss_fn must return a Value or a one-element Tensor, "
+                    f"got {type(loss).__name__}"
+                )
+            loss.backward()
+            optimizer.step()
+            epoch_losses.append(_to_float(loss))
+        history.append(float(np.mean(epoch_losses)))
+        bar.set_postfix(loss=f"{history[-1]:.4g}")
+    return history
+
+
+def _is_scalar(model: Module) -> bool:
+    """Whether the model computes with Values (its parameters are Values)."""
+    return any(isinstance(p, Value) for p in model.parameters())
+
+
+def _to_float(loss: Any) -> float:
+    """A loss (a Value or a one-element Tensor) as a float."""
+    return loss.data if isinstance(loss, Value) else float(loss.item())
