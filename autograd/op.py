@@ -35,6 +35,9 @@ class Op(Generic[N]):
     registry: ClassVar[dict[str, type[Op[Any]]]]
     needs_mask: ClassVar[bool] = False
     """When set, `vjp` also receives ``needs``: which inputs want a gradient."""
+    saves: ClassVar[bool] = False
+    """When set, `forward` returns ``(output, saved)`` and `vjp` receives ``saved``: raw
+    intermediates of the forward pass that the plain backward reuses instead of recomputing."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -92,6 +95,8 @@ def apply(op: type[Op[N]], *inputs: Any, **params: Any) -> N:
             data = op.forward(*[x.data for x in inputs], **params)
     except ValueError as e:
         raise op.explain(e, inputs, params) from None
+    if op.saves:
+        data, params["saved"] = data
     if _Mode.anomaly and not is_finite(data):
         raise FloatingPointError(
             f"detect_anomaly: '{op.describe(params)}' produced a non-finite value {data!r}"

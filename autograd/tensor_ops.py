@@ -46,10 +46,10 @@ def sum_to_shape(g: Any, shape: Shape) -> Any:
     if g.shape == shape:
         return g
     lead = g.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1
-    )
-    return g.sum(axis=axes, keepdims=True).reshape(shape)
+    kept = tuple(lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1)
+    if not kept:  # only leading axes were added (a bias): no reshape needed
+        return g.sum(axis=0 if lead == 1 else tuple(range(lead)))
+    return g.sum(axis=tuple(range(lead)) + kept, keepdims=True).reshape(shape)
 
 
 def _keepdims_shape(shape: Shape, axis: Axis) -> Shape:
@@ -119,6 +119,8 @@ class MatMul(_ShapedOp):
 
     @staticmethod
     def vjp(g: Any, out: Any, x: Any, y: Any, needs: tuple[bool, bool]) -> tuple[Any, Any]:
+        if x.ndim == 2 and y.ndim == 2:  # the common case, without reshapes
+            return (g @ y.T if needs[0] else None), (x.T @ g if needs[1] else None)
         # A 1-D x acts as a row (1, k) and a 1-D y as a column (k, 1); g gets those axes too.
         x1, y1 = x.ndim == 1, y.ndim == 1
         g_shape = list(g.shape) + [1] * y1
@@ -254,7 +256,7 @@ class LogSumExp(TensorOp):
         m = np.max(x, axis=axis, keepdims=True)
         m = np.where(np.isfinite(m), m, 0)
         out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
-        return out if keepdims else out.reshape(np.sum(x, axis=axis).shape)
+        return out if keepdims else np.squeeze(out, axis=axis)
 
     @staticmethod
     def vjp(g: Any, out: Any, x: Any, axis: Axis, keepdims: bool) -> tuple[Any]:
@@ -271,22 +273,22 @@ class SoftmaxCrossEntropy(TensorOp):
 
     name = "cross_entropy"
 
-    @staticmethod
-    def forward(x: np.ndarray, target: np.ndarray) -> Any:
-        lse = LogSumExp.forward(x, axis=-1, keepdims=False)
-        rows = lse.size
-        return np.asarray((lse.sum() - (target * x).sum()) / rows, dtype=x.dtype)
+    saves = True  # the softmax, which the backward pass needs
 
     @staticmethod
-    def vjp(g: Any, out: Any, x: Any, target: np.ndarray) -> tuple[Any]:
+    def forward(x: np.ndarray, target: np.ndarray) -> tuple[Any, np.ndarray]:
+        shifted = x - x.max(axis=-1, keepdims=True)  # exp never overflows
+        e = np.exp(shifted)
+        total = e.sum(axis=-1, keepdims=True)
+        loss = (np.log(total) * target - shifted * target).sum() / (x.size // x.shape[-1])
+        return loss, e / total
+
+    @staticmethod
+    def vjp(g: Any, out: Any, x: Any, target: np.ndarray, saved: np.ndarray) -> tuple[Any]:
         rows = x.size // x.shape[-1]
-        if not isinstance(x, np.ndarray):
+        if not isinstance(x, np.ndarray):  # differentiable: recompute softmax from x
             return ((x.softmax(axis=-1) - target) * (g / rows),)
-        e = np.exp(x - x.max(axis=-1, keepdims=True))
-        e /= e.sum(axis=-1, keepdims=True)
-        e -= target
-        e *= g / rows
-        return (e,)
+        return ((saved - target) * (g / rows),)
 
 
 # --------------------------------------------------------------------------- shapes
