@@ -162,13 +162,18 @@ class Operators:
     def __truediv__(self, other: Any) -> Any:
         if isinstance(other, Operators):
             return self * other**-1
-        return self * (1.0 / np.asarray(other))  # a constant: no node for its reciprocal
+        return self * self._inverse(other)  # a constant: no node for its reciprocal
 
     def __rtruediv__(self, other: Any) -> Any:
         return apply(self.ops.Mul, other, self**-1)
 
     def __pow__(self, other: Any) -> Any:
         raise NotImplementedError  # each kind decides which exponents it takes
+
+    @staticmethod
+    def _inverse(constant: Any) -> Any:
+        """1 / constant, with the kind's own rules for zero."""
+        raise NotImplementedError
 
     def exp(self) -> Any:
         """Elementwise e ** x; overflows to inf."""

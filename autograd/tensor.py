@@ -183,6 +183,10 @@ class Tensor(Operators, Node):
             raise TypeError(f"pow: expected a number as the exponent, got {type(n).__name__}")
         return apply(PowConst, self, n=float(n))
 
+    @staticmethod
+    def _inverse(constant: Any) -> Any:
+        return 1.0 / np.asarray(constant)  # numpy's rules: 1 / 0 is inf, with a warning
+
     def __getitem__(self, key: Any) -> Tensor:
         return apply(Index, self, key=_index_key(key))
 

@@ -70,6 +70,10 @@ class Value(Operators, Node):
     def __rpow__(self, other: Any) -> Value:
         return apply(Pow, other, self)
 
+    @staticmethod
+    def _inverse(constant: Any) -> float:
+        return 1.0 / _to_float(constant)  # ZeroDivisionError for 0, as for Python floats
+
     def sin(self) -> Value:
         """Sine."""
         return apply(Sin, self)
