@@ -326,7 +326,7 @@ def backward_steps(root: Node) -> list[Step]:
             )
         )
 
-    backprop(root, root._ones(), on_step=record)
+    backprop(root, root._seed(None), on_step=record)
     return steps
 
 

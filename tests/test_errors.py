@@ -173,3 +173,10 @@ def test_gradcheck_names_input_element_and_both_numbers() -> None:
 def test_gradcheck_rejects_a_non_node_output() -> None:
     with pytest.raises(TypeError, match="gradcheck: fn must return a Value or Tensor, got float"):
         gradcheck(lambda v: 1.0, [Value(1.0)])
+
+
+def test_backward_steps_needs_a_one_element_root_like_backward() -> None:
+    from autograd import backward_steps
+
+    with pytest.raises(ValueError, match=r"grad is required for a tensor of shape \(3,\)"):
+        backward_steps(Tensor(np.ones(3), requires_grad=True) * 2)
