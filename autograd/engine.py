@@ -35,16 +35,26 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _Mode:
-    """Process-wide switches read on every op (class attributes: one lookup, no instance)."""
+    """Process-wide switches read on every op.
 
-    grad_enabled: ClassVar[bool] = True
-    anomaly: ClassVar[bool] = False
+    One instance with slots: on Python 3.11 an instance slot is a fast attribute load,
+    while a class attribute read through an instance or a class is a slow generic lookup.
+    """
+
+    __slots__ = ("anomaly", "grad_enabled")
+
+    def __init__(self) -> None:
+        self.grad_enabled = True
+        self.anomaly = False
+
+
+_mode = _Mode()
 
 
 class Node:
     """Base of `Value` and `Tensor`: data, gradient and the record of how it was made."""
 
-    __slots__ = ("_op", "_params", "_pass", "data", "grad", "label", "parents")
+    __slots__ = ("_op", "_params", "_pass", "data", "grad", "label", "parents", "requires_grad")
 
     data: Any
     grad: Any
@@ -64,6 +74,7 @@ class Node:
 
     def __init__(self, data: Any, label: str = "") -> None:
         self.data = data
+        self.requires_grad = True
         self.grad = self._grad_start
         self.parents = ()
         self._op = None
@@ -82,6 +93,7 @@ class Node:
         """The output node of an op (built without `__init__`'s checks: forward is trusted)."""
         node = object.__new__(cls)
         node.data = data
+        node.requires_grad = True
         node.grad = cls._grad_start
         node.parents = parents
         node._op = op
@@ -208,6 +220,8 @@ def backprop(
         on_step: Called as ``on_step(node, grad, parent_grads)`` after each rule.
     """
     order = topological_order(root)
+    shaped = root._shaped  # one graph holds one node kind; read class attributes once
+    anomaly = _mode.anomaly
     # This pass's gradients live in each node's `_pass` slot (reset to None as soon as the
     # node is processed): a slot is markedly cheaper than a dict on this hot loop.
     root._pass = seed
@@ -237,12 +251,14 @@ def backprop(
                 results = rule.vjp(g, node.data, parents[0].data)
             else:
                 results = rule.vjp(g, node.data, *[p.data for p in parents])
-            if _Mode.anomaly:
+            if anomaly:
                 _check_backward(node, results)
-            for parent, r in zip(parents, results, strict=True):
+            # A rule returns one gradient per input. zip is called without the strict keyword
+            # on purpose: any keyword makes each call parse it, a sixth of a scalar pass.
+            for parent, r in zip(parents, results):  # noqa: B905
                 if r is None or not parent.requires_grad:
                     continue
-                if parent._shaped:
+                if shaped:
                     r = parent._fit(r)
                 prev = parent._pass
                 parent._pass = r if prev is None else prev + r
@@ -366,11 +382,11 @@ class no_grad:  # noqa: N801 - named like torch.no_grad, used as a context manag
     """
 
     def __enter__(self) -> None:
-        self._prev = _Mode.grad_enabled
-        _Mode.grad_enabled = False
+        self._prev = _mode.grad_enabled
+        _mode.grad_enabled = False
 
     def __exit__(self, *exc: object) -> None:
-        _Mode.grad_enabled = self._prev
+        _mode.grad_enabled = self._prev
 
     def __call__(self, fn: F) -> F:
         """Use as a decorator: the function runs with recording off."""
@@ -385,7 +401,7 @@ class no_grad:  # noqa: N801 - named like torch.no_grad, used as a context manag
 
 def is_grad_enabled() -> bool:
     """Whether ops currently record their parents."""
-    return _Mode.grad_enabled
+    return _mode.grad_enabled
 
 
 @contextmanager
@@ -403,9 +419,9 @@ def detect_anomaly() -> Iterator[None]:
         ...
         FloatingPointError: detect_anomaly: 'log' produced a non-finite value ...
     """
-    prev = _Mode.anomaly
-    _Mode.anomaly = True
+    prev = _mode.anomaly
+    _mode.anomaly = True
     try:
         yield
     finally:
-        _Mode.anomaly = prev
+        _mode.anomaly = prev

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import numpy as np
 
-from autograd.engine import Node, _Mode
+from autograd.engine import Node, _mode
 
 if TYPE_CHECKING:  # named in the string type arguments of ValueOp and TensorOp below
     from autograd.tensor import Tensor  # noqa: F401
@@ -97,11 +97,11 @@ def apply(op: type[Op[N]], *inputs: Any, **params: Any) -> N:
         raise op.explain(e, inputs, params) from None
     if op.saves:
         data, params["saved"] = data
-    if _Mode.anomaly and not is_finite(data):
+    if _mode.anomaly and not is_finite(data):
         raise FloatingPointError(
             f"detect_anomaly: '{op.describe(params)}' produced a non-finite value {data!r}"
         )
-    if _Mode.grad_enabled:
+    if _mode.grad_enabled:
         for x in inputs:
             if x.requires_grad:
                 if op.needs_mask:

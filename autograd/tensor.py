@@ -50,7 +50,7 @@ class Tensor(Operators, Node):
                [1., 1.]])
     """
 
-    __slots__ = ("requires_grad",)
+    __slots__ = ()
     _shaped = True
     ops: ClassVar[Any] = tensor_ops
     data: np.ndarray

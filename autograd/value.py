@@ -34,7 +34,6 @@ class Value(Operators, Node):
     """
 
     __slots__ = ()
-    requires_grad = True  # a Value always records its parents
     _grad_start = 0.0
     ops: ClassVar[Any] = value_ops
     data: float
