@@ -22,6 +22,7 @@ import time
 import tracemalloc
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,28 +31,19 @@ from micrograd.engine import Value as MicrogradValue
 import autograd
 from autograd import Value as ChainruleValue
 
-try:
-    from benchmarks._common import (
-        Samples,
-        env_header,
-        fmt_ratio,
-        fmt_time,
-        paired_ratio,
-        print_table,
-        timed,
-        write_json,
-    )
-except ImportError:  # run as a script: python benchmarks/scalar.py
-    from _common import (  # type: ignore[no-redef]
-        Samples,
-        env_header,
-        fmt_ratio,
-        fmt_time,
-        paired_ratio,
-        print_table,
-        timed,
-        write_json,
-    )
+if __package__ in (None, ""):  # run as a script (python benchmarks/scalar.py)
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks._common import (
+    Samples,
+    env_header,
+    fmt_ratio,
+    fmt_time,
+    paired_ratio,
+    print_table,
+    timed,
+    write_json,
+)
+from nn.data import moons
 
 ENGINES: dict[str, type[Any]] = {"chainrule": ChainruleValue, "micrograd": MicrogradValue}
 
@@ -60,21 +52,9 @@ ENGINES: dict[str, type[Any]] = {"chainrule": ChainruleValue, "micrograd": Micro
 
 
 def make_moons(n: int = 100, noise: float = 0.1, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Two interleaving half circles (as scikit-learn's make_moons); labels are -1 / +1."""
-    rng = np.random.default_rng(seed)
-    n_out = n // 2
-    n_in = n - n_out
-    t_out = np.linspace(0.0, np.pi, n_out)
-    t_in = np.linspace(0.0, np.pi, n_in)
-    points = np.concatenate(
-        [
-            np.stack([np.cos(t_out), np.sin(t_out)], axis=1),
-            np.stack([1.0 - np.cos(t_in), 1.0 - np.sin(t_in) - 0.5], axis=1),
-        ]
-    )
-    points += rng.normal(scale=noise, size=points.shape)
-    labels = np.concatenate([-np.ones(n_out), np.ones(n_in)])
-    return points, labels
+    """`nn.data.moons` with labels -1 / +1, as the SVM loss wants them."""
+    points, labels = moons(n, noise=noise, seed=seed)
+    return points, 2.0 * labels - 1.0
 
 
 def init_weights(nin: int, nouts: Sequence[int], seed: int = 0) -> list[list[list[float]]]:

@@ -23,9 +23,11 @@ import gc
 import io
 import math
 import pstats
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -37,48 +39,28 @@ from autograd import Tensor
 from autograd.op import apply
 from autograd.tensor_ops import SoftmaxCrossEntropy
 
-try:
-    from benchmarks._common import (
-        Samples,
-        blas_info,
-        env_header,
-        fmt_ratio,
-        fmt_time,
-        paired_ratio,
-        print_table,
-        set_blas_threads,
-        timed,
-        write_json,
-    )
-    from benchmarks.scalar import (
-        ENGINES,
-        ScalarMLP,
-        init_weights,
-        make_moons,
-        svm_loss,
-        train_step,
-    )
-except ImportError:  # run as a script: python benchmarks/tensor.py
-    from _common import (  # type: ignore[no-redef]
-        Samples,
-        blas_info,
-        env_header,
-        fmt_ratio,
-        fmt_time,
-        paired_ratio,
-        print_table,
-        set_blas_threads,
-        timed,
-        write_json,
-    )
-    from scalar import (  # type: ignore[no-redef]
-        ENGINES,
-        ScalarMLP,
-        init_weights,
-        make_moons,
-        svm_loss,
-        train_step,
-    )
+if __package__ in (None, ""):  # run as a script (python benchmarks/tensor.py)
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks._common import (
+    Samples,
+    blas_info,
+    env_header,
+    fmt_ratio,
+    fmt_time,
+    paired_ratio,
+    print_table,
+    set_blas_threads,
+    timed,
+    write_json,
+)
+from benchmarks.scalar import (
+    ENGINES,
+    ScalarMLP,
+    init_weights,
+    make_moons,
+    svm_loss,
+    train_step,
+)
 
 SIZES: list[tuple[int, int, int, int]] = [
     (32, 2, 16, 2),
