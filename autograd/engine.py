@@ -381,6 +381,11 @@ class no_grad:  # noqa: N801 - named like torch.no_grad, used as a context manag
         ()
     """
 
+    def __new__(cls, fn: Any = None) -> Any:
+        """``no_grad()`` makes a context manager; bare ``@no_grad`` decorates `fn` directly."""
+        self = super().__new__(cls)
+        return self if fn is None else self(fn)
+
     def __enter__(self) -> None:
         self._prev = _mode.grad_enabled
         _mode.grad_enabled = False

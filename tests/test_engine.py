@@ -136,6 +136,13 @@ def test_no_grad_as_context_manager_and_decorator() -> None:
         return v * v
 
     assert square(x).parents == ()
+
+    @no_grad
+    def cube(v: Value) -> Value:
+        return v * v * v
+
+    assert cube(x).parents == ()
+    assert cube(x).data == 27.0
     assert (x * x).parents == (x, x)  # recording is back on
     t = Tensor([1.0], requires_grad=True)
     with no_grad():
