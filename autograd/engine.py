@@ -253,21 +253,32 @@ def backprop(
                 results = rule.vjp(g, node.data, *[p.data for p in parents])
             if anomaly:
                 _check_backward(node, results)
-            # A rule returns one gradient per input. zip is called without the strict keyword
-            # on purpose: any keyword makes each call parse it, a sixth of a scalar pass.
-            for parent, r in zip(parents, results):  # noqa: B905
-                if r is None or not parent.requires_grad:
-                    continue
-                if shaped:
-                    r = parent._fit(r)
-                prev = parent._pass
-                parent._pass = r if prev is None else prev + r
+            # A rule returns one gradient per input. Unary and binary ops are unpacked by
+            # hand: on Python 3.11 a zip loop here costs more than a scalar rule itself.
+            if len(parents) == 2:
+                _send(parents[0], results[0], shaped)
+                _send(parents[1], results[1], shaped)
+            elif len(parents) == 1:
+                _send(parents[0], results[0], shaped)
+            else:
+                for parent, r in zip(parents, results):  # noqa: B905 - a keyword costs too
+                    _send(parent, r, shaped)
             if on_step is not None:
                 on_step(node, g, results)
     except BaseException:
         for node in order:
             node._pass = None
         raise
+
+
+def _send(parent: Node, r: Any, shaped: bool) -> None:
+    """Add one rule output to `parent`'s gradient for this pass (None: no gradient)."""
+    if r is None or not parent.requires_grad:
+        return
+    if shaped:
+        r = parent._fit(r)
+    prev = parent._pass
+    parent._pass = r if prev is None else prev + r
 
 
 def grad(
