@@ -26,7 +26,6 @@ __all__ = [
     "backward_steps",
     "detect_anomaly",
     "grad",
-    "is_grad_enabled",
     "no_grad",
     "topological_order",
 ]
@@ -413,11 +412,6 @@ class no_grad:  # noqa: N801 - named like torch.no_grad, used as a context manag
                 return fn(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
-
-
-def is_grad_enabled() -> bool:
-    """Whether ops currently record their parents."""
-    return _mode.grad_enabled
 
 
 @contextmanager
