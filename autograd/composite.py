@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +19,7 @@ __all__ = ["concat", "log_softmax", "mean", "softmax", "stack", "where"]
 
 def mean(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """The mean over `axis`: a sum times 1/count."""
-    count = x.size // max(1, int(np.prod(_keepdims_shape(x.shape, axis))))
+    count = x.size // max(1, math.prod(_keepdims_shape(x.shape, axis)))
     total: Tensor = x.sum(axis=axis, keepdims=keepdims) * (1.0 / max(count, 1))
     return total
 

@@ -131,8 +131,8 @@ def is_finite(x: Any) -> bool:
 class Operators:
     """The operators and methods Value and Tensor share; each kind names its primitives in `ops`.
 
-    Subtraction, division and negation are built from ``+``, ``*`` and ``**``: no classes of
-    their own, so no derivative code of their own.
+    Division is built from ``*`` and ``**``: no class of its own, so no derivative code of
+    its own.
     """
 
     __slots__ = ()
@@ -151,13 +151,13 @@ class Operators:
         return apply(self.ops.Mul, other, self)
 
     def __neg__(self) -> Any:
-        return self * -1.0
+        return apply(self.ops.Neg, self)
 
     def __sub__(self, other: Any) -> Any:
-        return apply(self.ops.Add, self, -other)
+        return apply(self.ops.Sub, self, other)
 
     def __rsub__(self, other: Any) -> Any:
-        return apply(self.ops.Add, other, -self)
+        return apply(self.ops.Sub, other, self)
 
     def __truediv__(self, other: Any) -> Any:
         if isinstance(other, Operators):

@@ -70,8 +70,16 @@ class Tensor(Operators, Node):
         op: type[Op[Any]] | None,
         params: dict[str, Any] | None,
     ) -> Tensor:
-        t: Tensor = super()._from_op(np.asarray(data), parents, op, params)
-        t.requires_grad = bool(parents)
+        # Written out rather than via super(): this runs once per op on the forward path.
+        t = object.__new__(cls)
+        t.data = data if type(data) is np.ndarray else np.asarray(data)  # numpy scalars too
+        t.requires_grad = parents != ()
+        t.grad = None
+        t.parents = parents
+        t._op = op
+        t._params = params
+        t._pass = None
+        t.label = ""
         return t
 
     # ------------------------------------------------------------------ engine hooks
@@ -86,10 +94,10 @@ class Tensor(Operators, Node):
         return g if g.shape == shape else sum_to_shape(g, shape)  # most rules fit already
 
     def _accumulate(self, g: np.ndarray) -> None:
-        if self.grad is None:
-            self.grad = g if g.flags.writeable else g.copy()
-        else:
-            self.grad = self.grad + g
+        if self.grad is not None:
+            g = self.grad + g  # a new array: gradients may share memory with other nodes'
+        # 0-d arithmetic gives numpy scalars, and a broadcast view is read-only: copy those.
+        self.grad = g if type(g) is np.ndarray and g.flags.writeable else np.array(g)
 
     def _seed(self, grad: Any) -> np.ndarray:
         if grad is None:
@@ -112,7 +120,8 @@ class Tensor(Operators, Node):
         if type(x) is np.ndarray and x.dtype.kind == "f":  # the common case: data arrays
             return cls._from_op(x, (), None, None)
         if isinstance(x, (int, float)) and not isinstance(x, bool):
-            return cls(np.asarray(x, dtype=float_dtype))  # a Python number adapts, as in numpy
+            # A Python number adapts to the other operand's dtype, as in numpy.
+            return cls._from_op(np.asarray(x, dtype=float_dtype), (), None, None)
         arr = np.asarray(x)
         if arr.dtype.kind in "biu":
             return cls(arr, dtype=float_dtype)

@@ -35,16 +35,20 @@ def _swap_last(x: Any) -> Any:
 
 
 def expand(g: Any, shape: Shape) -> Any:
-    """Broadcast `g` to `shape`."""
+    """Broadcast `g` to `shape` (raw data: a new, writable array)."""
     if isinstance(g, Node):
         return apply(BroadcastTo, g, shape=shape)
-    return np.broadcast_to(g, shape)
+    out = np.empty(shape, dtype=g.dtype)
+    out[...] = g  # cheaper than np.broadcast_to, and the result can become a .grad as it is
+    return out
 
 
 def sum_to_shape(g: Any, shape: Shape) -> Any:
     """Sum a broadcast gradient back to `shape`: over leading axes and axes of size 1."""
     if g.shape == shape:
         return g
+    if g.shape[1:] == shape:  # the common case, a bias: sum over the batch axis
+        return g.sum(axis=0)
     lead = g.ndim - len(shape)
     kept = tuple(lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1)
     if not kept:  # only leading axes were added (a bias): no reshape needed
@@ -84,6 +88,22 @@ class Add(_ShapedOp):
     name = "+"
     forward = staticmethod(np.add)
     vjp = staticmethod(value_ops.Add.vjp)  # the scalar rule, elementwise
+
+
+class Sub(_ShapedOp):
+    """x - y with broadcasting; d/dx = 1, d/dy = -1."""
+
+    name = "-"
+    forward = staticmethod(np.subtract)
+    vjp = staticmethod(value_ops.Sub.vjp)  # the scalar rule, elementwise
+
+
+class Neg(TensorOp):
+    """-x; its derivative is -1."""
+
+    name = "neg"
+    forward = staticmethod(np.negative)
+    vjp = staticmethod(value_ops.Neg.vjp)  # the scalar rule, elementwise
 
 
 class Mul(_ShapedOp):
@@ -218,11 +238,13 @@ class Sum(TensorOp):
 
     @staticmethod
     def forward(x: np.ndarray, axis: Axis, keepdims: bool) -> Any:
-        return np.sum(x, axis=axis, keepdims=keepdims)
+        return x.sum(axis=axis, keepdims=keepdims)
 
     @staticmethod
     def vjp(g: Any, out: Any, x: Any, axis: Axis, keepdims: bool) -> tuple[Any]:
-        return (expand(g.reshape(_keepdims_shape(x.shape, axis)), x.shape),)
+        if axis is not None and not keepdims:  # put the summed axes back as size 1
+            g = g.reshape(_keepdims_shape(x.shape, axis))
+        return (expand(g, x.shape),)
 
 
 class Max(TensorOp):
@@ -232,7 +254,7 @@ class Max(TensorOp):
 
     @staticmethod
     def forward(x: np.ndarray, axis: Axis, keepdims: bool) -> Any:
-        return np.max(x, axis=axis, keepdims=keepdims)
+        return x.max(axis=axis, keepdims=keepdims)
 
     @staticmethod
     def vjp(g: Any, out: Any, x: Any, axis: Axis, keepdims: bool) -> tuple[Any]:

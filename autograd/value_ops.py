@@ -71,6 +71,28 @@ class Add(ValueOp):
         return g, g
 
 
+class Sub(ValueOp):
+    """x - y; d/dx = 1, d/dy = -1."""
+
+    name = "-"
+    forward = staticmethod(operator.sub)
+
+    @staticmethod
+    def vjp(g: Any, out: Any, x: Any, y: Any) -> tuple[Any, Any]:
+        return g, -g
+
+
+class Neg(ValueOp):
+    """-x; its derivative is -1."""
+
+    name = "neg"
+    forward = staticmethod(operator.neg)
+
+    @staticmethod
+    def vjp(g: Any, out: Any, x: Any) -> tuple[Any]:
+        return (-g,)
+
+
 class Mul(ValueOp):
     """x * y; d/dx = y, d/dy = x."""
 

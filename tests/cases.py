@@ -58,11 +58,11 @@ VALUE_CASES = [
     _u(lambda x: x.sin(), lambda x: x.sin(), "sin", low=-4.0, high=4.0),
     _u(lambda x: x.cos(), lambda x: x.cos(), "cos", low=-4.0, high=4.0),
     _u(lambda x: x.abs(), lambda x: x.abs(), "abs"),
-    # expressed through other ops (no class of their own)
     _b(lambda x, y: x - y, lambda x, y: x - y, "-"),
-    _b(lambda x, y: x / y, lambda x, y: x / y, "/", low=0.3),
+    _u(lambda x: 3.0 - x, lambda x: 3.0 - x, "-"),
     _u(lambda x: -x, lambda x: -x, "neg"),
-    _u(lambda x: 3.0 - x, lambda x: 3.0 - x, "rsub"),
+    # expressed through other ops (no class of their own)
+    _b(lambda x, y: x / y, lambda x, y: x / y, "/", low=0.3),
     _u(lambda x: 3.0 / x, lambda x: 3.0 / x, "rdiv", low=0.3),
 ]
 
@@ -116,6 +116,8 @@ TENSOR_CASES = [
     _t("*", lambda x, y: x * y, lambda x, y: x * y, (3, 4), (3, 1)),
     _t("*", lambda x, y: 2.0 * x * y, lambda x, y: 2.0 * x * y, (1,), (2, 3)),
     _t("-", lambda x, y: x - y, lambda x, y: x - y, (3, 4), (4,)),
+    _t("-", lambda x: 1.0 - x, lambda x: 1.0 - x),
+    _t("neg", lambda x: -x, lambda x: -x),
     _t("/", lambda x, y: x / y, lambda x, y: x / y, (3, 4), (3, 4), low=0.3),
     _t("**n", lambda x: x**3, lambda x: x**3),
     _t("**n", lambda x: x**0.5, lambda x: x**0.5, low=0.2),

@@ -239,3 +239,11 @@ def _fused(x: Tensor, target: np.ndarray) -> Tensor:
     from autograd.tensor_ops import SoftmaxCrossEntropy
 
     return apply(SoftmaxCrossEntropy, x, target=target)
+
+
+def test_the_gradient_of_a_0d_tensor_is_an_array() -> None:
+    x = Tensor(2.0, requires_grad=True)
+    (x * x * 3.0).backward()  # d/dx 3x^2 = 6x
+    assert type(x.grad) is np.ndarray
+    assert x.grad.shape == ()
+    assert x.grad == 12.0
