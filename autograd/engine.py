@@ -38,13 +38,33 @@ class _Mode:
 
     One instance with slots: on Python 3.11 an instance slot is a fast attribute load,
     while a class attribute read through an instance or a class is a slow generic lookup.
+    `plain` (recording on, no anomaly checks) is what the forward hot path reads.
     """
 
-    __slots__ = ("anomaly", "grad_enabled")
+    __slots__ = ("_anomaly", "_grad_enabled", "plain")
 
     def __init__(self) -> None:
-        self.grad_enabled = True
-        self.anomaly = False
+        self._grad_enabled = True
+        self._anomaly = False
+        self.plain = True
+
+    @property
+    def grad_enabled(self) -> bool:
+        return self._grad_enabled
+
+    @grad_enabled.setter
+    def grad_enabled(self, on: bool) -> None:
+        self._grad_enabled = on
+        self.plain = on and not self._anomaly
+
+    @property
+    def anomaly(self) -> bool:
+        return self._anomaly
+
+    @anomaly.setter
+    def anomaly(self, on: bool) -> None:
+        self._anomaly = on
+        self.plain = self._grad_enabled and not on
 
 
 _mode = _Mode()
@@ -61,10 +81,12 @@ class Node:
     _op: type[Op[Any]] | None
     _params: dict[str, Any] | None
     _pass: Any
+    """This backward pass's gradient so far (None outside a pass)."""
     label: str
     requires_grad: bool
     _shaped: ClassVar[bool] = False
-    """Whether gradients need `_fit` (Tensors: broadcasting); scalars skip the call."""
+    """Whether gradients need `_fit` and `_accumulate` (Tensors: broadcasting, None before
+    the first pass); scalar gradients are plain numbers, added in place without the calls."""
     _grad_start: ClassVar[Any] = None
     """`.grad` before any backward pass reaches the node."""
     __array_ufunc__ = None  # numpy defers to our reflected operators: ndarray * node
@@ -222,7 +244,7 @@ def backprop(
     shaped = root._shaped  # one graph holds one node kind; read class attributes once
     anomaly = _mode.anomaly
     # This pass's gradients live in each node's `_pass` slot (reset to None as soon as the
-    # node is processed): a slot is markedly cheaper than a dict on this hot loop.
+    # node is visited): a slot is markedly cheaper than a dict on this hot loop.
     root._pass = seed
     try:
         for node in reversed(order):
@@ -231,7 +253,10 @@ def backprop(
                 continue
             node._pass = None
             if accumulate:
-                node._accumulate(g)
+                if shaped:
+                    node._accumulate(g)
+                else:  # a scalar: the hook's whole body, without the call
+                    node.grad += g
             if collect is not None:
                 collect[node] = g
             rule = node._op
@@ -252,32 +277,29 @@ def backprop(
                 results = rule.vjp(g, node.data, *[p.data for p in parents])
             if anomaly:
                 _check_backward(node, results)
-            # A rule returns one gradient per input. Unary and binary ops are unpacked by
-            # hand: on Python 3.11 a zip loop here costs more than a scalar rule itself.
+            # A rule returns one gradient per input (None: none), added to the parent's
+            # `_pass`. Binary ops, most nodes, are unpacked by hand: on Python 3.11 a zip
+            # loop (or a helper function) costs ~10% of the whole backward pass.
             if len(parents) == 2:
-                _send(parents[0], results[0], shaped)
-                _send(parents[1], results[1], shaped)
-            elif len(parents) == 1:
-                _send(parents[0], results[0], shaped)
+                p, q = parents
+                r, s = results
+                if r is not None and p.requires_grad:
+                    r = p._fit(r) if shaped else r
+                    p._pass = r if p._pass is None else p._pass + r
+                if s is not None and q.requires_grad:
+                    s = q._fit(s) if shaped else s
+                    q._pass = s if q._pass is None else q._pass + s
             else:
                 for parent, r in zip(parents, results):  # noqa: B905 - a keyword costs too
-                    _send(parent, r, shaped)
+                    if r is not None and parent.requires_grad:
+                        r = parent._fit(r) if shaped else r
+                        parent._pass = r if parent._pass is None else parent._pass + r
             if on_step is not None:
                 on_step(node, g, results)
     except BaseException:
         for node in order:
             node._pass = None
         raise
-
-
-def _send(parent: Node, r: Any, shaped: bool) -> None:
-    """Add one rule output to `parent`'s gradient for this pass (None: no gradient)."""
-    if r is None or not parent.requires_grad:
-        return
-    if shaped:
-        r = parent._fit(r)
-    prev = parent._pass
-    parent._pass = r if prev is None else prev + r
 
 
 def grad(

@@ -39,10 +39,29 @@ class Op(Generic[N]):
     """When set, `forward` returns ``(output, saved)`` and `vjp` receives ``saved``: raw
     intermediates of the forward pass that the plain backward reuses instead of recomputing."""
 
+    _spec: ClassVar[tuple[Any, ...]]
+    """What `apply` reads per call, in one tuple (on Python 3.11 each attribute lookup on a
+    class is slow): the node kind, `forward`, whether the op needs `apply`'s slow path, and
+    the kind's constructor for op outputs."""
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "name" in cls.__dict__:
             cls.registry[cls.name] = cls
+            if hasattr(cls, "node_type"):  # defined after its node kind was bound
+                cls._bind()
+
+    @classmethod
+    def bind(cls, kind: type[Node]) -> None:
+        """Make `kind` the node type of this family of ops (called once per kind)."""
+        cls.node_type = kind
+        for op in cls.registry.values():
+            op._bind()
+
+    @classmethod
+    def _bind(cls) -> None:
+        kind = cls.node_type
+        cls._spec = (kind, cls.forward, cls.saves or cls.needs_mask, kind._from_op)
 
     @classmethod
     def describe(cls, params: dict[str, Any]) -> str:
@@ -74,9 +93,10 @@ def apply(op: type[Op[N]], *inputs: Any, **params: Any) -> N:
 
     Non-node inputs become constant nodes; parents are recorded unless `no_grad` is active
     or (for Tensors) no input requires grad. This is the forward hot path, so it avoids
-    comprehensions for the common binary ops (each costs a frame).
+    comprehensions for the common binary ops (each costs a frame), and ops that save
+    intermediates or take a mask, and the no_grad and anomaly modes, take `_finish`.
     """
-    kind = op.node_type
+    kind, forward, special, make = op._spec
     try:
         if len(inputs) == 2:
             x, y = inputs
@@ -86,27 +106,36 @@ def apply(op: type[Op[N]], *inputs: Any, **params: Any) -> N:
             elif not isinstance(y, kind):
                 y = kind._lift(y, x)
                 inputs = (x, y)
-            data = op.forward(x.data, y.data, **params) if params else op.forward(x.data, y.data)
+            data = forward(x.data, y.data, **params) if params else forward(x.data, y.data)
         elif len(inputs) == 1:
-            data = op.forward(inputs[0].data, **params)
+            data = forward(inputs[0].data, **params)
         else:
             if not all(isinstance(x, kind) for x in inputs):
                 inputs = _lift_all(kind, inputs)
-            data = op.forward(*[x.data for x in inputs], **params)
+            data = forward(*[x.data for x in inputs], **params)
     except ValueError as e:
         raise op.explain(e, inputs, params) from None
+    if special or not _mode.plain:
+        return _finish(op, data, inputs, params)
+    for x in inputs:
+        if x.requires_grad:
+            return make(data, inputs, op, params or None)  # type: ignore[no-any-return]
+    return make(data, (), None, None)  # type: ignore[no-any-return]
+
+
+def _finish(op: type[Op[N]], data: Any, inputs: tuple[Node, ...], params: dict[str, Any]) -> N:
+    """The rest of `apply` for ops with saved intermediates or a mask, and in special modes."""
     if op.saves:
         data, params["saved"] = data
     if _mode.anomaly and not is_finite(data):
         raise FloatingPointError(
             f"detect_anomaly: '{op.describe(params)}' produced a non-finite value {data!r}"
         )
-    if _mode.grad_enabled:
-        for x in inputs:
-            if x.requires_grad:
-                if op.needs_mask:
-                    params["needs"] = tuple(x.requires_grad for x in inputs)
-                return kind._from_op(data, inputs, op, params or None)  # type: ignore[no-any-return]
+    kind = op.node_type
+    if _mode.grad_enabled and any(x.requires_grad for x in inputs):
+        if op.needs_mask:
+            params["needs"] = tuple(x.requires_grad for x in inputs)
+        return kind._from_op(data, inputs, op, params or None)  # type: ignore[no-any-return]
     return kind._from_op(data, (), None, None)  # type: ignore[no-any-return]
 
 

@@ -237,7 +237,7 @@ class Tensor(Operators, Node):
         return apply(Transpose, self, axes=tuple(axes) or None)
 
 
-TensorOp.node_type = Tensor
+TensorOp.bind(Tensor)
 
 
 def _as_array(data: Any, dtype: Any) -> np.ndarray:

@@ -85,7 +85,7 @@ class Value(Operators, Node):
         return f"Value(data={self.data:.6g}, grad={self.grad:.6g})"
 
 
-ValueOp.node_type = Value
+ValueOp.bind(Value)
 
 
 def _to_float(x: Any) -> float:
