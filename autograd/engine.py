@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 if TYPE_CHECKING:
-    from autograd.op import Op
+    from autograd.op import Rule
 
 __all__ = [
     "Node",
@@ -78,7 +78,8 @@ class Node:
     data: Any
     grad: Any
     parents: tuple[Node, ...]
-    _op: type[Op[Any]] | None
+    _op: Rule | None
+    """The op that made this node, as a `Rule` (None for a leaf)."""
     _params: dict[str, Any] | None
     _pass: Any
     """This backward pass's gradient so far (None outside a pass)."""
@@ -108,7 +109,7 @@ class Node:
         cls,
         data: Any,
         parents: tuple[Node, ...],
-        op: type[Op[Any]] | None,
+        op: Rule | None,
         params: dict[str, Any] | None,
     ) -> Any:
         """The output node of an op (built without `__init__`'s checks: forward is trusted)."""
@@ -126,7 +127,7 @@ class Node:
     @property
     def op(self) -> str:
         """The name of the op that made this node ("" for a leaf)."""
-        return "" if self._op is None else self._op.describe(self._params or {})
+        return "" if self._op is None else self._op.op.describe(self._params or {})
 
     # Hooks the node kinds fill in.
     def _ones(self) -> Any:
@@ -198,22 +199,36 @@ def topological_order(root: Node) -> list[Node]:
         >>> [n.label for n in topological_order((x * x).tanh())]
         ['x', '', '']
     """
+    order = _marked_order(root)
+    for node in order:
+        node._pass = None
+    return order
+
+
+_SEEN: Any = object()
+"""The `_pass` of a node that a walk has reached and no gradient has reached yet."""
+
+
+def _marked_order(root: Node) -> list[Node]:
+    """`topological_order`, leaving each node's `_pass` at `_SEEN`.
+
+    The mark costs less than a visited set; backpropagation replaces it with the gradient.
+    """
     order: list[Node] = []
-    seen: set[Node] = set()
     # A node is pushed, then a None marker above it, then its unseen parents; popping the
     # marker means every parent is already in `order`, so the node goes in next.
     stack: list[Node | None] = [root]
-    push, pop, add, emit = stack.append, stack.pop, seen.add, order.append
+    push, pop, emit, seen = stack.append, stack.pop, order.append, _SEEN
     while stack:
         node = pop()
         if node is None:
             emit(pop())  # type: ignore[arg-type]
-        elif node not in seen:
-            add(node)
+        elif node._pass is not seen:
+            node._pass = seen
             push(node)
             push(None)
             for parent in node.parents:
-                if parent not in seen:
+                if parent._pass is not seen:
                     push(parent)
     return order
 
@@ -240,7 +255,8 @@ def backprop(
         collect: A dict that receives each reached node's gradient.
         on_step: Called as ``on_step(node, grad, parent_grads)`` after each rule.
     """
-    order = topological_order(root)
+    order = _marked_order(root)
+    seen = _SEEN  # a local: read on every node
     shaped = root._shaped  # one graph holds one node kind; read class attributes once
     anomaly = _mode.anomaly
     # This pass's gradients live in each node's `_pass` slot (reset to None as soon as the
@@ -249,9 +265,9 @@ def backprop(
     try:
         for node in reversed(order):
             g = node._pass
-            if g is None:
-                continue
             node._pass = None
+            if g is seen:  # no gradient reached it
+                continue
             if accumulate:
                 if shaped:
                     node._accumulate(g)
@@ -285,15 +301,15 @@ def backprop(
                 r, s = results
                 if r is not None and p.requires_grad:
                     r = p._fit(r) if shaped else r
-                    p._pass = r if p._pass is None else p._pass + r
+                    p._pass = r if p._pass is seen else p._pass + r
                 if s is not None and q.requires_grad:
                     s = q._fit(s) if shaped else s
-                    q._pass = s if q._pass is None else q._pass + s
+                    q._pass = s if q._pass is seen else q._pass + s
             else:
                 for parent, r in zip(parents, results):  # noqa: B905 - a keyword costs too
                     if r is not None and parent.requires_grad:
                         r = parent._fit(r) if shaped else r
-                        parent._pass = r if parent._pass is None else parent._pass + r
+                        parent._pass = r if parent._pass is seen else parent._pass + r
             if on_step is not None:
                 on_step(node, g, results)
     except BaseException:

@@ -39,29 +39,22 @@ class Op(Generic[N]):
     """When set, `forward` returns ``(output, saved)`` and `vjp` receives ``saved``: raw
     intermediates of the forward pass that the plain backward reuses instead of recomputing."""
 
-    _spec: ClassVar[tuple[Any, ...]]
-    """What `apply` reads per call, in one tuple (on Python 3.11 each attribute lookup on a
-    class is slow): the node kind, `forward`, whether the op needs `apply`'s slow path, and
-    the kind's constructor for op outputs."""
+    rule: ClassVar[Rule]
+    """The op as its output nodes keep it and as `apply` reads it (set by `bind`)."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "name" in cls.__dict__:
             cls.registry[cls.name] = cls
             if hasattr(cls, "node_type"):  # defined after its node kind was bound
-                cls._bind()
+                cls.rule = Rule(cls)
 
     @classmethod
     def bind(cls, kind: type[Node]) -> None:
         """Make `kind` the node type of this family of ops (called once per kind)."""
         cls.node_type = kind
         for op in cls.registry.values():
-            op._bind()
-
-    @classmethod
-    def _bind(cls) -> None:
-        kind = cls.node_type
-        cls._spec = (kind, cls.forward, cls.saves or cls.needs_mask, kind._from_op)
+            op.rule = Rule(op)
 
     @classmethod
     def describe(cls, params: dict[str, Any]) -> str:
@@ -74,6 +67,24 @@ class Op(Generic[N]):
     ) -> Exception:
         """The error to raise when `forward` raised `error` (a domain error as it is)."""
         return error
+
+
+class Rule:
+    """An op's hot attributes copied into slots, kept by every node the op makes.
+
+    On Python 3.11 reading an attribute of a class is several times slower than reading a
+    slot, and `apply` and the backward pass read these once per node.
+    """
+
+    __slots__ = ("forward", "kind", "make", "op", "special", "vjp")
+
+    def __init__(self, op: type[Op[Any]]) -> None:
+        self.op = op
+        self.kind = op.node_type
+        self.forward = op.forward
+        self.vjp = op.vjp
+        self.special = op.saves or op.needs_mask  # these take apply's slow path
+        self.make = self.kind._from_op
 
 
 class ValueOp(Op["Value"]):
@@ -96,7 +107,8 @@ def apply(op: type[Op[N]], *inputs: Any, **params: Any) -> N:
     comprehensions for the common binary ops (each costs a frame), and ops that save
     intermediates or take a mask, and the no_grad and anomaly modes, take `_finish`.
     """
-    kind, forward, special, make = op._spec
+    rule = op.rule
+    kind, forward = rule.kind, rule.forward
     try:
         if len(inputs) == 2:
             x, y = inputs
@@ -115,28 +127,28 @@ def apply(op: type[Op[N]], *inputs: Any, **params: Any) -> N:
             data = forward(*[x.data for x in inputs], **params)
     except ValueError as e:
         raise op.explain(e, inputs, params) from None
-    if special or not _mode.plain:
-        return _finish(op, data, inputs, params)
+    if rule.special or not _mode.plain:
+        return _finish(rule, data, inputs, params)  # type: ignore[no-any-return]
     for x in inputs:
         if x.requires_grad:
-            return make(data, inputs, op, params or None)  # type: ignore[no-any-return]
-    return make(data, (), None, None)  # type: ignore[no-any-return]
+            return rule.make(data, inputs, rule, params or None)  # type: ignore[no-any-return]
+    return rule.make(data, (), None, None)  # type: ignore[no-any-return]
 
 
-def _finish(op: type[Op[N]], data: Any, inputs: tuple[Node, ...], params: dict[str, Any]) -> N:
+def _finish(rule: Rule, data: Any, inputs: tuple[Node, ...], params: dict[str, Any]) -> Any:
     """The rest of `apply` for ops with saved intermediates or a mask, and in special modes."""
+    op = rule.op
     if op.saves:
         data, params["saved"] = data
     if _mode.anomaly and not is_finite(data):
         raise FloatingPointError(
             f"detect_anomaly: '{op.describe(params)}' produced a non-finite value {data!r}"
         )
-    kind = op.node_type
     if _mode.grad_enabled and any(x.requires_grad for x in inputs):
         if op.needs_mask:
             params["needs"] = tuple(x.requires_grad for x in inputs)
-        return kind._from_op(data, inputs, op, params or None)  # type: ignore[no-any-return]
-    return kind._from_op(data, (), None, None)  # type: ignore[no-any-return]
+        return rule.make(data, inputs, rule, params or None)
+    return rule.make(data, (), None, None)
 
 
 def _lift_all(kind: type[Node], inputs: tuple[Any, ...]) -> tuple[Node, ...]:

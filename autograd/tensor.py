@@ -8,7 +8,7 @@ import numpy as np
 
 from autograd import composite, tensor_ops
 from autograd.engine import Node
-from autograd.op import Op, Operators, TensorOp, apply, raw
+from autograd.op import Operators, Rule, TensorOp, apply, raw
 from autograd.tensor_ops import (
     Axis,
     Index,
@@ -67,7 +67,7 @@ class Tensor(Operators, Node):
         cls,
         data: Any,
         parents: tuple[Node, ...],
-        op: type[Op[Any]] | None,
+        op: Rule | None,
         params: dict[str, Any] | None,
     ) -> Tensor:
         # Written out rather than via super(): this runs once per op on the forward path.
