@@ -144,9 +144,10 @@ def _finish(rule: Rule, data: Any, inputs: tuple[Node, ...], params: dict[str, A
         raise FloatingPointError(
             f"detect_anomaly: '{op.describe(params)}' produced a non-finite value {data!r}"
         )
-    if _mode.grad_enabled and any(x.requires_grad for x in inputs):
+    needs = tuple([x.requires_grad for x in inputs])
+    if _mode.grad_enabled and True in needs:
         if op.needs_mask:
-            params["needs"] = tuple(x.requires_grad for x in inputs)
+            params["needs"] = needs
         return rule.make(data, inputs, rule, params or None)
     return rule.make(data, (), None, None)
 

@@ -84,10 +84,10 @@ class Tensor(Operators, Node):
 
     # ------------------------------------------------------------------ engine hooks
     def _ones(self) -> np.ndarray:
-        return np.ones_like(self.data)
+        return np.ones(self.data.shape, self.data.dtype)  # ones_like is a slower Python wrapper
 
     def _zeros(self) -> np.ndarray:
-        return np.zeros_like(self.data)
+        return np.zeros(self.data.shape, self.data.dtype)
 
     def _fit(self, g: Any) -> Any:
         shape = self.data.shape
@@ -106,7 +106,7 @@ class Tensor(Operators, Node):
                     f"backward: grad is required for a tensor of shape {self.shape}; "
                     "pass grad= with that shape, or reduce the output first (e.g. .sum())"
                 )
-            return np.ones_like(self.data)
+            return self._ones()
         g = np.array(raw(grad), dtype=self.data.dtype)
         if g.shape != self.shape:
             raise ValueError(f"backward: grad has shape {g.shape}, expected {self.shape}")
