@@ -70,16 +70,10 @@ class Tensor(Operators, Node):
         op: Rule | None,
         params: dict[str, Any] | None,
     ) -> Tensor:
-        # Written out rather than via super(): this runs once per op on the forward path.
-        t = object.__new__(cls)
-        t.data = data if type(data) is np.ndarray else np.asarray(data)  # numpy scalars too
-        t.requires_grad = parents != ()
-        t.grad = None
-        t.parents = parents
-        t._op = op
-        t._params = params
-        t._pass = None
-        t.label = ""
+        if type(data) is not np.ndarray:  # numpy scalars from 0-d arithmetic
+            data = np.asarray(data)
+        t: Tensor = super()._from_op(data, parents, op, params)
+        t.requires_grad = parents != ()  # constants and no_grad results need no gradient
         return t
 
     # ------------------------------------------------------------------ engine hooks
