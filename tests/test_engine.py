@@ -242,3 +242,18 @@ def test_failed_backward_leaves_the_graph_clean() -> None:
     z = (x * 2).sum()
     z.backward()  # no stale gradient from the failed pass
     np.testing.assert_array_equal(x.grad, [2.0, 2.0])
+
+
+def test_a_failed_backward_pass_leaves_the_graph_reusable() -> None:
+    x = Value(0.0)
+    y = x.sqrt() * 2.0 + x * x
+    order = topological_order(y)
+    with detect_anomaly(), pytest.raises(FloatingPointError):
+        y.backward()  # d sqrt(x)/dx is inf at 0
+    assert topological_order(y) == order  # no node is left marked as visited
+    x.grad = 0.0
+    z = x * x + 3.0 * x  # d/dx = 2x + 3 = 3 at 0
+    z.backward()
+    assert x.grad == 3.0
+    square = y.parents[1]  # the x * x node of y's graph takes part in a new pass
+    assert grad(square + z, [x]) == [3.0]  # 2x + 2x + 3 at 0
