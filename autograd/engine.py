@@ -219,17 +219,23 @@ def _marked_order(root: Node) -> list[Node]:
     # marker means every parent is already in `order`, so the node goes in next.
     stack: list[Node | None] = [root]
     push, pop, emit, seen = stack.append, stack.pop, order.append, _SEEN
-    while stack:
-        node = pop()
-        if node is None:
-            emit(pop())  # type: ignore[arg-type]
-        elif node._pass is not seen:
-            node._pass = seen
-            push(node)
-            push(None)
-            for parent in node.parents:
-                if parent._pass is not seen:
-                    push(parent)
+    try:
+        while stack:
+            node = pop()
+            if node is None:
+                emit(pop())  # type: ignore[arg-type]
+            elif node._pass is not seen:
+                node._pass = seen
+                push(node)
+                push(None)
+                for parent in node.parents:
+                    if parent._pass is not seen:
+                        push(parent)
+    except BaseException:  # e.g. KeyboardInterrupt: no node may stay marked
+        for marked in order + stack:
+            if marked is not None:
+                marked._pass = None
+        raise
     return order
 
 

@@ -46,15 +46,23 @@ class Op(Generic[N]):
         super().__init_subclass__(**kwargs)
         if "name" in cls.__dict__:
             cls.registry[cls.name] = cls
-            if hasattr(cls, "node_type"):  # defined after its node kind was bound
-                cls.rule = Rule(cls)
+        if hasattr(cls, "node_type"):  # defined after its node kind was bound
+            cls._make_rule()
 
     @classmethod
     def bind(cls, kind: type[Node]) -> None:
         """Make `kind` the node type of this family of ops (called once per kind)."""
         cls.node_type = kind
-        for op in cls.registry.values():
-            op.rule = Rule(op)
+        stack = [cls]
+        while stack:  # every subclass gets its own rule, named or not
+            op = stack.pop()
+            op._make_rule()
+            stack += op.__subclasses__()
+
+    @classmethod
+    def _make_rule(cls) -> None:
+        if hasattr(cls, "forward") and hasattr(cls, "vjp"):  # not an abstract base
+            cls.rule = Rule(cls)
 
     @classmethod
     def describe(cls, params: dict[str, Any]) -> str:

@@ -1,5 +1,7 @@
 """Each documented error: its type, and a message that names the op and what was wrong."""
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -179,3 +181,24 @@ def test_backward_steps_needs_a_one_element_root_like_backward() -> None:
 
     with pytest.raises(ValueError, match=r"grad is required for a tensor of shape \(3,\)"):
         backward_steps(Tensor(np.ones(3), requires_grad=True) * 2)
+
+
+def test_an_unnamed_subclass_of_an_op_runs_its_own_rules() -> None:
+    from autograd.op import apply
+    from autograd.value_ops import Mul
+
+    class Twice(Mul):
+        """x * y * 2, without a name of its own (shown as '*')."""
+
+        @staticmethod
+        def forward(x: float, y: float) -> float:
+            return 2.0 * x * y
+
+        @staticmethod
+        def vjp(g: Any, out: Any, x: Any, y: Any) -> tuple[Any, Any]:
+            return 2.0 * g * y, 2.0 * g * x
+
+    x, y = Value(3.0), Value(5.0)
+    z = apply(Twice, x, y)
+    z.backward()
+    assert (z.data, x.grad, y.grad) == (30.0, 10.0, 6.0)  # d(2xy)/dx = 2y, d/dy = 2x
