@@ -81,7 +81,8 @@ class Rule:
     """An op's hot attributes copied into slots, kept by every node the op makes.
 
     On Python 3.11 reading an attribute of a class is several times slower than reading a
-    slot, and `apply` and the backward pass read these once per node.
+    slot, and `apply` and the backward pass read these once per node. Copied when the op
+    class is created (or its node kind bound): give `forward` and `vjp` in the class body.
     """
 
     __slots__ = ("forward", "kind", "make", "op", "special", "vjp")
