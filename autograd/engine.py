@@ -73,11 +73,17 @@ _mode = _Mode()
 class Node:
     """Base of `Value` and `Tensor`: data, gradient and the record of how it was made."""
 
-    __slots__ = ("_op", "_params", "_pass", "data", "grad", "label", "parents", "requires_grad")
+    __slots__ = ("_a", "_b", "_op", "_params", "_pass", "data", "grad", "label", "requires_grad")
 
     data: Any
     grad: Any
-    parents: tuple[Node, ...]
+    _a: Any
+    """The first parent (None for a leaf)."""
+    _b: Any
+    """The second parent, or a tuple of the parents after the first when there are more.
+
+    Parents live in two slots rather than a tuple: a tuple per node would double the objects
+    that the cyclic garbage collector tracks and traverses, and that are freed per node."""
     _op: Rule | None
     """The op that made this node, as a `Rule` (None for a leaf)."""
     _params: dict[str, Any] | None
@@ -98,7 +104,7 @@ class Node:
         self.data = data
         self.requires_grad = True
         self.grad = self._grad_start
-        self.parents = ()
+        self._a = self._b = None
         self._op = None
         self._params = None
         self._pass = None
@@ -117,12 +123,20 @@ class Node:
         node.data = data
         node.requires_grad = True
         node.grad = cls._grad_start
-        node.parents = parents
+        node._a, node._b = _split(parents)
         node._op = op
         node._params = params
         node._pass = None
         node.label = ""
         return node
+
+    @property
+    def parents(self) -> tuple[Node, ...]:
+        """The nodes this one was computed from, in operand order (() for a leaf)."""
+        a, b = self._a, self._b
+        if b is None:
+            return () if a is None else (a,)
+        return (a, *b) if type(b) is tuple else (a, b)
 
     @property
     def op(self) -> str:
@@ -170,6 +184,15 @@ class Node:
     def _seed(self, grad: Any) -> Any:
         """Raw starting gradient for a backward pass from this node."""
         return self._ones() if grad is None else grad
+
+
+def _split(parents: tuple[Node, ...]) -> tuple[Node | None, Node | tuple[Node, ...] | None]:
+    """The `_a` and `_b` slots for a tuple of parents."""
+    if len(parents) == 2:
+        return parents
+    if len(parents) < 2:
+        return (parents[0] if parents else None), None
+    return parents[0], parents[1:]
 
 
 @dataclass(frozen=True)
@@ -228,9 +251,15 @@ def _marked_order(root: Node) -> list[Node]:
                 node._pass = seen
                 push(node)
                 push(None)
-                for parent in node.parents:
-                    if parent._pass is not seen:
-                        push(parent)
+                a, b = node._a, node._b
+                if a is not None and a._pass is not seen:
+                    push(a)
+                if b is None:
+                    continue
+                if type(b) is tuple:
+                    stack += [p for p in b if p._pass is not seen]
+                elif b._pass is not seen:
+                    push(b)
     except BaseException:  # e.g. KeyboardInterrupt: no node may stay marked
         for marked in order + stack:
             if marked is not None:
@@ -284,26 +313,24 @@ def backprop(
             rule = node._op
             if rule is None:
                 continue
-            # Rules run on raw data (fast) or on nodes (differentiable); branching on the
-            # arity avoids building an argument list for the common ops.
-            parents = node.parents
-            if create_graph:
-                results = rule.vjp(g, node, *parents, **(node._params or {}))
-            elif node._params:
-                results = rule.vjp(g, node.data, *[p.data for p in parents], **node._params)
-            elif len(parents) == 2:
-                results = rule.vjp(g, node.data, parents[0].data, parents[1].data)
-            elif len(parents) == 1:
-                results = rule.vjp(g, node.data, parents[0].data)
+            # Rules run on raw data (fast) or on nodes (differentiable). Binary ops on raw
+            # data, most nodes, take a path of their own: the two gradients are unpacked by
+            # hand (on Python 3.11 a zip loop, or a helper function, costs ~10% of the pass).
+            p, q = node._a, node._b
+            binary = not (q is None or type(q) is tuple or create_graph or node._params)
+            if binary:
+                results = rule.vjp(g, node.data, p.data, q.data)
+            elif create_graph:
+                results = rule.vjp(g, node, *node.parents, **(node._params or {}))
+            elif q is None and not node._params:
+                results = rule.vjp(g, node.data, p.data)
             else:
-                results = rule.vjp(g, node.data, *[p.data for p in parents])
+                datas = [x.data for x in node.parents]
+                results = rule.vjp(g, node.data, *datas, **(node._params or {}))
             if anomaly:
                 _check_backward(node, results)
-            # A rule returns one gradient per input (None: none), added to the parent's
-            # `_pass`. Binary ops, most nodes, are unpacked by hand: on Python 3.11 a zip
-            # loop (or a helper function) costs ~10% of the whole backward pass.
-            if len(parents) == 2:
-                p, q = parents
+            # A rule returns one gradient per input (None: none), added to the parent's `_pass`.
+            if binary:
                 r, s = results
                 if r is not None and p.requires_grad:
                     r = p._fit(r) if shaped else r
@@ -312,7 +339,7 @@ def backprop(
                     s = q._fit(s) if shaped else s
                     q._pass = s if q._pass is seen else q._pass + s
             else:
-                for parent, r in zip(parents, results):  # noqa: B905 - a keyword costs too
+                for parent, r in zip(node.parents, results):  # noqa: B905 - a keyword costs too
                     if r is not None and parent.requires_grad:
                         r = parent._fit(r) if shaped else r
                         parent._pass = r if parent._pass is seen else parent._pass + r
