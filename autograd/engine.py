@@ -123,7 +123,13 @@ class Node:
         node.data = data
         node.requires_grad = True
         node.grad = cls._grad_start
-        node._a, node._b = _split(parents)
+        # Written out, not a helper: this runs once per node on the forward path.
+        if len(parents) == 2:
+            node._a, node._b = parents
+        elif parents:
+            node._a, node._b = parents[0], (parents[1:] or None)
+        else:
+            node._a = node._b = None
         node._op = op
         node._params = params
         node._pass = None
@@ -184,15 +190,6 @@ class Node:
     def _seed(self, grad: Any) -> Any:
         """Raw starting gradient for a backward pass from this node."""
         return self._ones() if grad is None else grad
-
-
-def _split(parents: tuple[Node, ...]) -> tuple[Node | None, Node | tuple[Node, ...] | None]:
-    """The `_a` and `_b` slots for a tuple of parents."""
-    if len(parents) == 2:
-        return parents
-    if len(parents) < 2:
-        return (parents[0] if parents else None), None
-    return parents[0], parents[1:]
 
 
 @dataclass(frozen=True)

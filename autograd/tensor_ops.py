@@ -47,12 +47,10 @@ def sum_to_shape(g: Any, shape: Shape) -> Any:
     """Sum a broadcast gradient back to `shape`: over leading axes and axes of size 1."""
     if g.shape == shape:
         return g
-    if g.shape[1:] == shape:  # the common case, a bias: sum over the batch axis
-        return g.sum(axis=0)
     lead = g.ndim - len(shape)
-    kept = tuple(lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1)
-    if not kept:  # only leading axes were added (a bias): no reshape needed
+    if g.shape[lead:] == shape:  # only leading axes were added (a bias): no reshape needed
         return g.sum(axis=0 if lead == 1 else tuple(range(lead)))
+    kept = tuple(lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1)
     return g.sum(axis=tuple(range(lead)) + kept, keepdims=True).reshape(shape)
 
 
