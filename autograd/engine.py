@@ -70,6 +70,9 @@ class _Mode:
 _mode = _Mode()
 
 
+_new = object.__new__  # a global: read once per node, faster than the attribute
+
+
 class Node:
     """Base of `Value` and `Tensor`: data, gradient and the record of how it was made."""
 
@@ -93,7 +96,7 @@ class Node:
     requires_grad: bool
     _shaped: ClassVar[bool] = False
     """Whether gradients need `_fit` and `_accumulate` (Tensors: broadcasting, None before
-    the first pass); scalar gradients are plain numbers, added in place without the calls."""
+    the first pass); a scalar graph's `backward` takes `_scalar_backward`, which skips them."""
     _grad_start: ClassVar[Any] = None
     """`.grad` before any backward pass reaches the node."""
     __array_ufunc__ = None  # numpy defers to our reflected operators: ndarray * node
@@ -111,25 +114,17 @@ class Node:
         self.label = label
 
     @classmethod
-    def _from_op(
-        cls,
-        data: Any,
-        parents: tuple[Node, ...],
-        op: Rule | None,
-        params: dict[str, Any] | None,
-    ) -> Any:
-        """The output node of an op (built without `__init__`'s checks: forward is trusted)."""
-        node = object.__new__(cls)
+    def _from_op(cls, data: Any, a: Any, b: Any, op: Rule | None, params: Any) -> Any:
+        """The output node of an op (built without `__init__`'s checks: forward is trusted).
+
+        `a` and `b` fill the parent slots `_a` and `_b` (None, None for a constant).
+        """
+        node = _new(cls)
         node.data = data
         node.requires_grad = True
         node.grad = cls._grad_start
-        # Written out, not a helper: this runs once per node on the forward path.
-        if len(parents) == 2:
-            node._a, node._b = parents
-        elif parents:
-            node._a, node._b = parents[0], (parents[1:] or None)
-        else:
-            node._a = node._b = None
+        node._a = a
+        node._b = b
         node._op = op
         node._params = params
         node._pass = None
@@ -226,41 +221,44 @@ def topological_order(root: Node) -> list[Node]:
 
 
 _SEEN: Any = object()
-"""The `_pass` of a node that a walk has reached and no gradient has reached yet."""
+"""The `_pass` of a node that a walk has put in order and no gradient has reached yet."""
+_OPEN: Any = object()
+"""The `_pass` of a node whose parents a walk is still putting in order."""
 
 
 def _marked_order(root: Node) -> list[Node]:
     """`topological_order`, leaving each node's `_pass` at `_SEEN`.
 
-    The mark costs less than a visited set; backpropagation replaces it with the gradient.
+    The marks cost less than a visited set; backpropagation replaces them with gradients.
     """
     order: list[Node] = []
-    # A node is pushed, then a None marker above it, then its unseen parents; popping the
-    # marker means every parent is already in `order`, so the node goes in next.
-    stack: list[Node | None] = [root]
-    push, pop, emit, seen = stack.append, stack.pop, order.append, _SEEN
+    # Depth first. A node popped unmarked is opened: pushed back, its unmarked parents
+    # above it. Popped again when open, all its parents are in `order`, so it goes next.
+    # A node pushed twice before it is opened is still marked when its lower copy pops.
+    stack = [root]
+    push, pop, emit, seen, opened = stack.append, stack.pop, order.append, _SEEN, _OPEN
     try:
         while stack:
             node = pop()
-            if node is None:
-                emit(pop())  # type: ignore[arg-type]
-            elif node._pass is not seen:
-                node._pass = seen
+            mark = node._pass
+            if mark is None:
+                node._pass = opened
                 push(node)
-                push(None)
                 a, b = node._a, node._b
-                if a is not None and a._pass is not seen:
+                if a is not None and a._pass is None:
                     push(a)
                 if b is None:
                     continue
                 if type(b) is tuple:
-                    stack += [p for p in b if p._pass is not seen]
-                elif b._pass is not seen:
+                    stack += [p for p in b if p._pass is None]
+                elif b._pass is None:
                     push(b)
+            elif mark is opened:
+                node._pass = seen
+                emit(node)
     except BaseException:  # e.g. KeyboardInterrupt: no node may stay marked
         for marked in order + stack:
-            if marked is not None:
-                marked._pass = None
+            marked._pass = None
         raise
     return order
 
@@ -288,64 +286,118 @@ def backprop(
         on_step: Called as ``on_step(node, grad, parent_grads)`` after each rule.
     """
     order = _marked_order(root)
-    seen = _SEEN  # a local: read on every node
-    shaped = root._shaped  # one graph holds one node kind; read class attributes once
-    anomaly = _mode.anomaly
     # This pass's gradients live in each node's `_pass` slot (reset to None as soon as the
     # node is visited): a slot is markedly cheaper than a dict on this hot loop.
     root._pass = seed
+    options = create_graph or collect is not None or on_step is not None or _mode.anomaly
     try:
-        for node in reversed(order):
-            g = node._pass
-            node._pass = None
-            if g is seen:  # no gradient reached it
-                continue
-            if accumulate:
-                if shaped:
-                    node._accumulate(g)
-                else:  # a scalar: the hook's whole body, without the call
-                    node.grad += g
-            if collect is not None:
-                collect[node] = g
-            rule = node._op
-            if rule is None:
-                continue
-            # Rules run on raw data (fast) or on nodes (differentiable). Binary ops on raw
-            # data, most nodes, take a path of their own: the two gradients are unpacked by
-            # hand (on Python 3.11 a zip loop, or a helper function, costs ~10% of the pass).
-            p, q = node._a, node._b
-            binary = not (q is None or type(q) is tuple or create_graph or node._params)
-            if binary:
-                results = rule.vjp(g, node.data, p.data, q.data)
-            elif create_graph:
-                results = rule.vjp(g, node, *node.parents, **(node._params or {}))
-            elif q is None and not node._params:
-                results = rule.vjp(g, node.data, p.data)
-            else:
-                datas = [x.data for x in node.parents]
-                results = rule.vjp(g, node.data, *datas, **(node._params or {}))
-            if anomaly:
-                _check_backward(node, results)
-            # A rule returns one gradient per input (None: none), added to the parent's `_pass`.
-            if binary:
-                r, s = results
-                if r is not None and p.requires_grad:
-                    r = p._fit(r) if shaped else r
-                    p._pass = r if p._pass is seen else p._pass + r
-                if s is not None and q.requires_grad:
-                    s = q._fit(s) if shaped else s
-                    q._pass = s if q._pass is seen else q._pass + s
-            else:
-                for parent, r in zip(node.parents, results):  # noqa: B905 - a keyword costs too
-                    if r is not None and parent.requires_grad:
-                        r = parent._fit(r) if shaped else r
-                        parent._pass = r if parent._pass is seen else parent._pass + r
-            if on_step is not None:
-                on_step(node, g, results)
+        if accumulate and not (options or root._shaped):
+            _scalar_backward(order)
+        else:
+            _general_pass(order, create_graph, accumulate, collect, on_step)
     except BaseException:
         for node in order:
             node._pass = None
         raise
+
+
+def _scalar_backward(order: list[Node]) -> None:
+    """The pass of a scalar's `backward`: `_general_pass` with only `accumulate`, on floats.
+
+    The path of every scalar training step, so it is written out on its own: float gradients
+    need no `_fit` and are added without the `_accumulate` call, and no other option needs a
+    check (a third of the general loop's time per node on Python 3.11). Binary and unary
+    ops are unpacked by hand; a zip loop or a helper call costs ~10% of the pass.
+    """
+    seen = _SEEN  # a local: read on every node
+    for node in reversed(order):
+        g = node._pass
+        node._pass = None
+        if g is seen:  # no gradient reached it
+            continue
+        node.grad += g
+        rule = node._op
+        if rule is None:
+            continue
+        p, q = node._a, node._b
+        if node._params or type(q) is tuple:
+            _send(node, _vjp(node, g))
+        elif q is None:
+            (r,) = rule.vjp(g, node.data, p.data)
+            if r is not None and p.requires_grad:
+                p._pass = r if p._pass is seen else p._pass + r
+        else:
+            r, s = rule.vjp(g, node.data, p.data, q.data)
+            if r is not None and p.requires_grad:
+                p._pass = r if p._pass is seen else p._pass + r
+            if s is not None and q.requires_grad:
+                q._pass = s if q._pass is seen else q._pass + s
+
+
+def _general_pass(
+    order: list[Node],
+    create_graph: bool,
+    accumulate: bool,
+    collect: dict[Node, Any] | None,
+    on_step: Callable[[Node, Any, tuple[Any, ...]], None] | None,
+) -> None:
+    """The reverse walk of `backprop` with every option (see there); any node kind."""
+    seen = _SEEN
+    anomaly = _mode.anomaly
+    for node in reversed(order):
+        g = node._pass
+        node._pass = None
+        if g is seen:  # no gradient reached it
+            continue
+        if accumulate:
+            node._accumulate(g)
+        if collect is not None:
+            collect[node] = g
+        rule = node._op
+        if rule is None:
+            continue
+        # Rules run on raw data (fast) or on nodes (differentiable); binary ops on raw data,
+        # most nodes, are unpacked by hand.
+        p, q = node._a, node._b
+        binary = not (q is None or type(q) is tuple or create_graph or node._params)
+        if binary:
+            results = rule.vjp(g, node.data, p.data, q.data)
+        elif create_graph:
+            results = rule.vjp(g, node, *node.parents, **(node._params or {}))
+        elif q is None and not node._params:
+            results = rule.vjp(g, node.data, p.data)
+        else:
+            results = _vjp(node, g)
+        if anomaly:
+            _check_backward(node, results)
+        if binary:
+            r, s = results
+            if r is not None and p.requires_grad:
+                r = p._fit(r)
+                p._pass = r if p._pass is seen else p._pass + r
+            if s is not None and q.requires_grad:
+                s = q._fit(s)
+                q._pass = s if q._pass is seen else q._pass + s
+        else:
+            _send(node, results)
+        if on_step is not None:
+            on_step(node, g, results)
+
+
+def _vjp(node: Node, g: Any) -> tuple[Any, ...]:
+    """The node's rule on raw data: for each parent, the gradient `g` sends it (or None)."""
+    assert node._op is not None
+    datas = [x.data for x in node.parents]
+    return node._op.vjp(g, node.data, *datas, **(node._params or {}))
+
+
+def _send(node: Node, results: tuple[Any, ...]) -> None:
+    """Add a rule's `results`, one per parent (None: none), to each parent's `_pass`."""
+    seen = _SEEN
+    for parent, r in zip(node.parents, results):  # noqa: B905 - a keyword costs too
+        if r is not None and parent.requires_grad:
+            r = parent._fit(r)
+            parent._pass = r if parent._pass is seen else parent._pass + r
 
 
 def grad(
@@ -426,10 +478,7 @@ def backward_steps(root: Node) -> list[Step]:
 
 def _local_derivatives(node: Node) -> tuple[Any, ...]:
     """d(node)/d(parent) for each parent: the node's rule applied to a gradient of ones."""
-    rule = node._op
-    assert rule is not None
-    datas = [p.data for p in node.parents]
-    return tuple(rule.vjp(node._ones(), node.data, *datas, **(node._params or {})))
+    return tuple(_vjp(node, node._ones()))
 
 
 def _check_backward(node: Node, results: tuple[Any, ...]) -> None:

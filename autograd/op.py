@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # named in the string type arguments of ValueOp and TensorOp 
 
 N = TypeVar("N", bound=Node)
 
-__all__ = ["Op", "Operators", "TensorOp", "ValueOp", "apply", "is_finite", "raw"]
+__all__ = ["Op", "Operators", "TensorOp", "ValueOp", "apply", "binary", "is_finite", "raw"]
 
 
 class Op(Generic[N]):
@@ -112,36 +112,50 @@ def apply(op: type[Op[N]], *inputs: Any, **params: Any) -> N:
     """Run `op` on `inputs` (nodes, numbers or arrays) and return the output node.
 
     Non-node inputs become constant nodes; parents are recorded unless `no_grad` is active
-    or (for Tensors) no input requires grad. This is the forward hot path, so it avoids
-    comprehensions for the common binary ops (each costs a frame), and ops that save
-    intermediates or take a mask, and the no_grad and anomaly modes, take `_finish`.
+    or (for Tensors) no input requires grad. Ops that save intermediates or take a mask,
+    and the no_grad and anomaly modes, take `_finish`.
     """
+    if len(inputs) == 2 and not params:
+        return binary(op, *inputs)
     rule = op.rule
-    kind, forward = rule.kind, rule.forward
     try:
-        if len(inputs) == 2:
-            x, y = inputs
-            if not isinstance(x, kind):
-                x = kind._lift(x, y)
-                inputs = (x, y)
-            elif not isinstance(y, kind):
-                y = kind._lift(y, x)
-                inputs = (x, y)
-            data = forward(x.data, y.data, **params) if params else forward(x.data, y.data)
-        elif len(inputs) == 1:
-            data = forward(inputs[0].data, **params)
+        if len(inputs) == 1:  # a method's own node
+            data = rule.forward(inputs[0].data, **params)
         else:
-            if not all(isinstance(x, kind) for x in inputs):
-                inputs = _lift_all(kind, inputs)
-            data = forward(*[x.data for x in inputs], **params)
+            if not all(isinstance(x, rule.kind) for x in inputs):
+                inputs = _lift_all(rule.kind, inputs)
+            data = rule.forward(*[x.data for x in inputs], **params)
     except ValueError as e:
         raise op.explain(e, inputs, params) from None
     if rule.special or not _mode.plain:
         return _finish(rule, data, inputs, params)  # type: ignore[no-any-return]
     for x in inputs:
         if x.requires_grad:
-            return rule.make(data, inputs, rule, params or None)  # type: ignore[no-any-return]
-    return rule.make(data, (), None, None)  # type: ignore[no-any-return]
+            return rule.make(data, *_slots(inputs), rule, params or None)  # type: ignore[no-any-return]
+    return rule.make(data, None, None, None, None)  # type: ignore[no-any-return]
+
+
+def binary(op: type[Op[N]], x: Any, y: Any) -> N:
+    """`apply` for two inputs and no parameters: the path of every arithmetic operator.
+
+    Written out apart from `apply` because it runs once per node of most graphs: no
+    argument tuple or keyword dict to build, no loop over the inputs.
+    """
+    rule = op.rule
+    kind = rule.kind
+    if not isinstance(x, kind):
+        x = kind._lift(x, y)
+    elif not isinstance(y, kind):
+        y = kind._lift(y, x)
+    try:
+        data = rule.forward(x.data, y.data)
+    except ValueError as e:
+        raise op.explain(e, (x, y), {}) from None
+    if rule.special or not _mode.plain:
+        return _finish(rule, data, (x, y), {})  # type: ignore[no-any-return]
+    if x.requires_grad or y.requires_grad:
+        return rule.make(data, x, y, rule, None)  # type: ignore[no-any-return]
+    return rule.make(data, None, None, None, None)  # type: ignore[no-any-return]
 
 
 def _finish(rule: Rule, data: Any, inputs: tuple[Node, ...], params: dict[str, Any]) -> Any:
@@ -157,8 +171,14 @@ def _finish(rule: Rule, data: Any, inputs: tuple[Node, ...], params: dict[str, A
     if _mode.grad_enabled and True in needs:
         if op.needs_mask:
             params["needs"] = needs
-        return rule.make(data, inputs, rule, params or None)
-    return rule.make(data, (), None, None)
+        return rule.make(data, *_slots(inputs), rule, params or None)
+    return rule.make(data, None, None, None, None)
+
+
+def _slots(inputs: tuple[Node, ...]) -> tuple[Node, Any]:
+    """A node's two parent slots (`Node._a`, `Node._b`) for these inputs."""
+    rest = inputs[1:]
+    return inputs[0], (rest[0] if len(rest) == 1 else rest or None)
 
 
 def _lift_all(kind: type[Node], inputs: tuple[Any, ...]) -> tuple[Node, ...]:
@@ -190,25 +210,25 @@ class Operators:
     ops: ClassVar[Any]  # the module of primitives: value_ops or tensor_ops
 
     def __add__(self, other: Any) -> Any:
-        return apply(self.ops.Add, self, other)
+        return binary(self.ops.Add, self, other)
 
     def __radd__(self, other: Any) -> Any:
-        return apply(self.ops.Add, other, self)
+        return binary(self.ops.Add, other, self)
 
     def __mul__(self, other: Any) -> Any:
-        return apply(self.ops.Mul, self, other)
+        return binary(self.ops.Mul, self, other)
 
     def __rmul__(self, other: Any) -> Any:
-        return apply(self.ops.Mul, other, self)
+        return binary(self.ops.Mul, other, self)
 
     def __neg__(self) -> Any:
         return apply(self.ops.Neg, self)
 
     def __sub__(self, other: Any) -> Any:
-        return apply(self.ops.Sub, self, other)
+        return binary(self.ops.Sub, self, other)
 
     def __rsub__(self, other: Any) -> Any:
-        return apply(self.ops.Sub, other, self)
+        return binary(self.ops.Sub, other, self)
 
     def __truediv__(self, other: Any) -> Any:
         if isinstance(other, Operators):
@@ -216,7 +236,7 @@ class Operators:
         return self * self._inverse(other)  # a constant: no node for its reciprocal
 
     def __rtruediv__(self, other: Any) -> Any:
-        return apply(self.ops.Mul, other, self**-1)
+        return binary(self.ops.Mul, other, self**-1)
 
     def __pow__(self, other: Any) -> Any:
         raise NotImplementedError  # each kind decides which exponents it takes

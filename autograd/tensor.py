@@ -63,17 +63,11 @@ class Tensor(Operators, Node):
         self.requires_grad = bool(requires_grad)
 
     @classmethod
-    def _from_op(
-        cls,
-        data: Any,
-        parents: tuple[Node, ...],
-        op: Rule | None,
-        params: dict[str, Any] | None,
-    ) -> Tensor:
+    def _from_op(cls, data: Any, a: Any, b: Any, op: Rule | None, params: Any) -> Tensor:
         if type(data) is not np.ndarray:  # numpy scalars from 0-d arithmetic
             data = np.asarray(data)
-        t: Tensor = super()._from_op(data, parents, op, params)
-        t.requires_grad = parents != ()  # constants and no_grad results need no gradient
+        t: Tensor = super()._from_op(data, a, b, op, params)
+        t.requires_grad = a is not None  # constants and no_grad results need no gradient
         return t
 
     # ------------------------------------------------------------------ engine hooks
@@ -112,10 +106,10 @@ class Tensor(Operators, Node):
             raise TypeError(f"{type(like).__name__}: cannot combine with a {type(x).__name__}")
         float_dtype = like.data.dtype
         if type(x) is np.ndarray and x.dtype.kind == "f":  # the common case: data arrays
-            return cls._from_op(x, (), None, None)
+            return cls._from_op(x, None, None, None, None)
         if isinstance(x, (int, float)) and not isinstance(x, bool):
             # A Python number adapts to the other operand's dtype, as in numpy.
-            return cls._from_op(np.asarray(x, dtype=float_dtype), (), None, None)
+            return cls._from_op(np.asarray(x, dtype=float_dtype), None, None, None, None)
         arr = np.asarray(x)
         if arr.dtype.kind in "biu":
             return cls(arr, dtype=float_dtype)
