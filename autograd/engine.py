@@ -356,32 +356,35 @@ def _general_pass(
         rule = node._op
         if rule is None:
             continue
-        # Rules run on raw data (fast) or on nodes (differentiable); binary ops on raw data,
-        # most nodes, are unpacked by hand.
-        p, q = node._a, node._b
-        binary = not (q is None or type(q) is tuple or create_graph or node._params)
-        if binary:
-            results = rule.vjp(g, node.data, p.data, q.data)
-        elif create_graph:
-            results = rule.vjp(g, node, *node.parents, **(node._params or {}))
-        elif q is None and not node._params:
-            results = rule.vjp(g, node.data, p.data)
-        else:
+        # Rules run on raw data (fast) or on nodes (differentiable). Unary and binary ops,
+        # most nodes, are called and unpacked by hand (a zip loop costs more).
+        p, q, params = node._a, node._b, node._params
+        if create_graph:
+            results = rule.vjp(g, node, *node.parents, **(params or {}))
+        elif type(q) is tuple:
             results = _vjp(node, g)
+        elif q is None:
+            results = rule.vjp(g, node.data, p.data, **(params or {}))
+        elif params:
+            results = rule.vjp(g, node.data, p.data, q.data, **params)
+        else:
+            results = rule.vjp(g, node.data, p.data, q.data)
         if anomaly:
             _check_backward(node, results)
-        if binary:
-            r, s = results
-            if r is not None and p.requires_grad:
-                r = p._fit(r)
-                p._pass = r if p._pass is seen else p._pass + r
+        if on_step is not None:
+            on_step(node, g, results)
+        if type(q) is tuple:
+            _send(node, results)
+            continue
+        r = results[0]
+        if r is not None and p.requires_grad:
+            r = p._fit(r)
+            p._pass = r if p._pass is seen else p._pass + r
+        if q is not None:
+            s = results[1]
             if s is not None and q.requires_grad:
                 s = q._fit(s)
                 q._pass = s if q._pass is seen else q._pass + s
-        else:
-            _send(node, results)
-        if on_step is not None:
-            on_step(node, g, results)
 
 
 def _vjp(node: Node, g: Any) -> tuple[Any, ...]:

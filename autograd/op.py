@@ -167,11 +167,12 @@ def _finish(rule: Rule, data: Any, inputs: tuple[Node, ...], params: dict[str, A
         raise FloatingPointError(
             f"detect_anomaly: '{op.describe(params)}' produced a non-finite value {data!r}"
         )
-    needs = tuple([x.requires_grad for x in inputs])
-    if _mode.grad_enabled and True in needs:
-        if op.needs_mask:
-            params["needs"] = needs
-        return rule.make(data, *_slots(inputs), rule, params or None)
+    if _mode.grad_enabled:
+        for x in inputs:
+            if x.requires_grad:
+                if op.needs_mask:
+                    params["needs"] = tuple([x.requires_grad for x in inputs])
+                return rule.make(data, *_slots(inputs), rule, params or None)
     return rule.make(data, None, None, None, None)
 
 

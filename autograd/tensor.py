@@ -24,6 +24,9 @@ from autograd.tensor_ops import (
 
 __all__ = ["Tensor"]
 
+# The base class constructor, called directly: super() costs 0.3 µs per node.
+_node_from_op = Node._from_op.__func__  # type: ignore[attr-defined]
+
 
 class Tensor(Operators, Node):
     """An array that records how it was computed, so `backward` can apply the chain rule.
@@ -66,7 +69,7 @@ class Tensor(Operators, Node):
     def _from_op(cls, data: Any, a: Any, b: Any, op: Rule | None, params: Any) -> Tensor:
         if type(data) is not np.ndarray:  # numpy scalars from 0-d arithmetic
             data = np.asarray(data)
-        t: Tensor = super()._from_op(data, a, b, op, params)
+        t: Tensor = _node_from_op(cls, data, a, b, op, params)
         t.requires_grad = a is not None  # constants and no_grad results need no gradient
         return t
 
