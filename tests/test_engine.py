@@ -257,3 +257,32 @@ def test_a_failed_backward_pass_leaves_the_graph_reusable() -> None:
     assert x.grad == 3.0
     square = y.parents[1]  # the x * x node of y's graph takes part in a new pass
     assert grad(square + z, [x]) == [3.0]  # 2x + 2x + 3 at 0
+
+
+def test_an_op_with_three_inputs_and_a_parameter_backpropagates_on_every_path() -> None:
+    from autograd.op import ValueOp, apply
+
+    class ScaledFma(ValueOp):
+        """k * (x * y + z): three inputs and a keyword parameter, as a user might add."""
+
+        name = "scaled_fma_for_test"
+
+        @staticmethod
+        def forward(x, y, z, k):
+            return k * (x * y + z)
+
+        @staticmethod
+        def vjp(g, out, x, y, z, k):
+            return g * k * y, g * k * x, g * k
+
+    try:
+        x, y, z = Value(2.0), Value(-3.0), Value(0.5)
+        f = apply(ScaledFma, x, y, z, k=1.5) * x  # 1.5 (x y + z) x
+        expected = [1.5 * (2 * 2.0 * -3.0 + 0.5), 1.5 * 2.0**2, 1.5 * 2.0]  # analytic, exact
+        f.backward()  # the scalar pass
+        assert [x.grad, y.grad, z.grad] == expected
+        assert grad(f, [x, y, z]) == expected  # the general pass
+        (dx,) = grad(f, [x], create_graph=True)  # d/dx = 1.5 (2 x y + z)
+        assert grad(dx, [y, z]) == [1.5 * 2 * 2.0, 1.5]
+    finally:
+        del ValueOp.registry["scaled_fma_for_test"]
