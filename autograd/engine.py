@@ -306,8 +306,8 @@ def _scalar_backward(order: list[Node]) -> None:
 
     The path of every scalar training step, so it is written out on its own: float gradients
     need no `_fit` and are added without the `_accumulate` call, and no other option needs a
-    check (a third of the general loop's time per node on Python 3.11). Binary and unary
-    ops are unpacked by hand; a zip loop or a helper call costs ~10% of the pass.
+    check (those checks were a quarter of the loop's instructions on Python 3.11). Binary and
+    unary ops are unpacked by hand; a zip loop or a helper call costs ~10% of the pass.
     """
     seen = _SEEN  # a local: read on every node
     for node in reversed(order):
