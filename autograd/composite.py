@@ -46,7 +46,8 @@ def concat(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     """
     if not tensors:
         raise ValueError("concat: expected at least one tensor, got none")
-    return apply(Concat, *_as_tensors(tensors), axis=axis)
+    out: Tensor = apply(Concat, *_as_tensors(tensors), axis=axis)
+    return out
 
 
 def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
@@ -80,7 +81,8 @@ def where(cond: Any, a: Any, b: Any) -> Tensor:
     """
     mask = np.asarray(raw(cond), dtype=bool)
     a, b = _as_tensors([a, b])
-    return apply(Where, a, b, cond=mask)
+    out: Tensor = apply(Where, a, b, cond=mask)
+    return out
 
 
 def _as_tensors(items: Sequence[Any]) -> list[Tensor]:

@@ -8,7 +8,7 @@ import numpy as np
 
 from autograd import composite, tensor_ops
 from autograd.engine import Node
-from autograd.op import Operators, Rule, TensorOp, apply, raw
+from autograd.op import Operators, TensorOp, apply, raw
 from autograd.tensor_ops import (
     Axis,
     Index,
@@ -26,6 +26,7 @@ __all__ = ["Tensor"]
 
 # The base class constructor, called directly: super() costs 0.3 µs per node.
 _node_from_op = Node._from_op.__func__  # type: ignore[attr-defined]
+_CONSTANT = (None, None, None, None, None)  # `_from_op`'s arguments after `data` for a constant
 
 
 class Tensor(Operators, Node):
@@ -41,8 +42,8 @@ class Tensor(Operators, Node):
     Raises:
         TypeError: For non-numeric data.
 
-    Gradients in ``.grad`` may share memory with other nodes' (``+`` passes its gradient
-    on unchanged): copy one before changing it in place.
+    A tensor's ``.grad`` is its own array, with its shape and dtype: changing it in place
+    changes nothing else.
 
     Example:
         >>> w = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
@@ -54,8 +55,7 @@ class Tensor(Operators, Node):
     """
 
     __slots__ = ()
-    _shaped = True
-    ops: ClassVar[Any] = tensor_ops
+    primitives: ClassVar[Any] = tensor_ops
     data: np.ndarray
     grad: np.ndarray | None
 
@@ -66,11 +66,11 @@ class Tensor(Operators, Node):
         self.requires_grad = bool(requires_grad)
 
     @classmethod
-    def _from_op(cls, data: Any, a: Any, b: Any, op: Rule | None, params: Any) -> Tensor:
+    def _from_op(cls, data: Any, rule: Any, params: Any, left: Any, right: Any, more: Any) -> Any:
         if type(data) is not np.ndarray:  # numpy scalars from 0-d arithmetic
             data = np.asarray(data)
-        t: Tensor = _node_from_op(cls, data, a, b, op, params)
-        t.requires_grad = a is not None  # constants and no_grad results need no gradient
+        t: Tensor = _node_from_op(cls, data, rule, params, left, right, more)
+        t.requires_grad = left is not None  # constants and no_grad results need no gradient
         return t
 
     # ------------------------------------------------------------------ engine hooks
@@ -85,10 +85,14 @@ class Tensor(Operators, Node):
         return g if g.shape == shape else sum_to_shape(g, shape)  # most rules fit already
 
     def _accumulate(self, g: np.ndarray) -> None:
-        if self.grad is not None:
-            g = self.grad + g  # a new array: gradients may share memory with other nodes'
-        # 0-d arithmetic gives numpy scalars, and a broadcast view is read-only: copy those.
-        self.grad = g if type(g) is np.ndarray and g.flags.writeable else np.array(g)
+        if self.grad is None:  # a copy: `g` may be another node's, a view, or another dtype
+            self.grad = np.array(g, dtype=self.data.dtype)
+        else:
+            self.grad += g
+
+    @staticmethod
+    def _all_finite(data: Any) -> bool:
+        return bool(np.isfinite(data).all())
 
     def _seed(self, grad: Any) -> np.ndarray:
         if grad is None:
@@ -105,17 +109,19 @@ class Tensor(Operators, Node):
 
     @classmethod
     def _lift(cls, x: Any, like: Node) -> Tensor:
-        if isinstance(x, Node):
-            raise TypeError(f"{type(like).__name__}: cannot combine with a {type(x).__name__}")
-        float_dtype = like.data.dtype
         if type(x) is np.ndarray and x.dtype.kind == "f":  # the common case: data arrays
-            return cls._from_op(x, None, None, None, None)
+            return cls._from_op(x, *_CONSTANT)  # type: ignore[no-any-return]
         if isinstance(x, (int, float)) and not isinstance(x, bool):
             # A Python number adapts to the other operand's dtype, as in numpy.
-            return cls._from_op(np.asarray(x, dtype=float_dtype), None, None, None, None)
+            return cls._from_op(np.asarray(x, like.data.dtype), *_CONSTANT)  # type: ignore[no-any-return]
+        if isinstance(x, (Node, str, bytes)) or x is None:
+            raise TypeError(
+                f"Tensor: cannot combine a Tensor with a {type(x).__name__} ({x!r}); "
+                "expected a Tensor, a numpy array or a number"
+            )
         arr = np.asarray(x)
         if arr.dtype.kind in "biu":
-            return cls(arr, dtype=float_dtype)
+            return cls(arr, dtype=like.data.dtype)
         return cls(arr)
 
     @classmethod
@@ -174,26 +180,31 @@ class Tensor(Operators, Node):
 
     # ------------------------------------------------------- tensor-only operators
     def __matmul__(self, other: Any) -> Tensor:
-        return apply(MatMul, self, other)
+        out: Tensor = apply(MatMul, self, other)
+        return out
 
     def __rmatmul__(self, other: Any) -> Tensor:
-        return apply(MatMul, other, self)
+        out: Tensor = apply(MatMul, other, self)
+        return out
 
     def __pow__(self, n: Any) -> Tensor:
         if isinstance(n, Node) or not isinstance(n, (int, float, np.number)):
             raise TypeError(f"pow: expected a number as the exponent, got {type(n).__name__}")
-        return apply(PowConst, self, n=float(n))
+        out: Tensor = apply(PowConst, self, n=float(n))
+        return out
 
     @staticmethod
     def _inverse(constant: Any) -> Any:
         return 1.0 / np.asarray(constant)  # numpy's rules: 1 / 0 is inf, with a warning
 
     def __getitem__(self, key: Any) -> Tensor:
-        return apply(Index, self, key=_index_key(key))
+        out: Tensor = apply(Index, self, key=_index_key(key))
+        return out
 
     def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """Sum over `axis` (all axes by default)."""
-        return apply(Sum, self, axis=_axis(axis), keepdims=keepdims)
+        out: Tensor = apply(Sum, self, axis=_axis(axis), keepdims=keepdims)
+        return out
 
     def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """Mean over `axis` (all axes by default)."""
@@ -201,11 +212,13 @@ class Tensor(Operators, Node):
 
     def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """Maximum over `axis`; tied maxima share the gradient equally."""
-        return apply(Max, self, axis=_axis(axis), keepdims=keepdims)
+        out: Tensor = apply(Max, self, axis=_axis(axis), keepdims=keepdims)
+        return out
 
     def logsumexp(self, axis: Axis = -1, keepdims: bool = False) -> Tensor:
         """The log of the sum of exponentials over `axis`, stable for large inputs."""
-        return apply(LogSumExp, self, axis=_axis(axis), keepdims=keepdims)
+        out: Tensor = apply(LogSumExp, self, axis=_axis(axis), keepdims=keepdims)
+        return out
 
     def softmax(self, axis: int = -1) -> Tensor:
         """exp(x) / sum(exp(x)) along `axis`, stable for large inputs."""
@@ -219,21 +232,31 @@ class Tensor(Operators, Node):
         """The same data with a new shape (``reshape(2, 3)`` or ``reshape((2, 3))``)."""
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
-        return apply(Reshape, self, shape=tuple(shape))
+        out: Tensor = apply(Reshape, self, shape=tuple(shape))
+        return out
 
     def transpose(self, *axes: int) -> Tensor:
         """Permute the axes (reverse them when none are given)."""
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
-        return apply(Transpose, self, axes=tuple(axes) or None)
+        out: Tensor = apply(Transpose, self, axes=tuple(axes) or None)
+        return out
 
 
 TensorOp.bind(Tensor)
 
 
 def _as_array(data: Any, dtype: Any) -> np.ndarray:
-    """Check and convert constructor data: numeric only, floating point."""
+    """Check and convert constructor data: numeric only, floating point, never a graph."""
     if isinstance(data, Node):
+        if data.requires_grad:
+            name = type(data).__name__
+            raise TypeError(
+                f"Tensor: got a {name} that is part of a graph; Tensor(...) would cut it off "
+                f"silently. Use x.detach() for a constant copy"
+                + (" (x.data for a Value)" if name == "Value" else "")
+                + ", or an op such as autograd.stack to keep the gradient"
+            )
         data = data.data
     try:
         arr = np.asarray(data)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any, ClassVar
 
@@ -9,7 +10,7 @@ import numpy as np
 
 from autograd import value_ops
 from autograd.engine import Node
-from autograd.op import Operators, ValueOp, apply
+from autograd.op import Operators, ValueOp, apply, raw
 from autograd.value_ops import Cos, Pow, PowConst, Sin
 
 __all__ = ["Value"]
@@ -35,7 +36,7 @@ class Value(Operators, Node):
 
     __slots__ = ()
     _grad_start = 0.0
-    ops: ClassVar[Any] = value_ops
+    primitives: ClassVar[Any] = value_ops
     data: float
     grad: float
 
@@ -49,8 +50,15 @@ class Value(Operators, Node):
     def _zeros(self) -> float:
         return 0.0
 
+    def _seed(self, grad: Any) -> float:
+        return 1.0 if grad is None else _to_float(raw(grad))
+
     def _accumulate(self, g: float) -> None:
         self.grad += g
+
+    @staticmethod
+    def _all_finite(data: Any) -> bool:
+        return math.isfinite(data)
 
     @classmethod
     def _lift(cls, x: Any, like: Node) -> Value:
@@ -62,12 +70,16 @@ class Value(Operators, Node):
 
     # ------------------------------------------------------- scalar-only operators
     def __pow__(self, other: Any) -> Value:
-        if isinstance(other, Value):
-            return apply(Pow, self, other)
-        return apply(PowConst, self, n=_to_float(other))
+        out: Value = (
+            apply(Pow, self, other)
+            if isinstance(other, Value)
+            else apply(PowConst, self, n=_to_float(other))
+        )
+        return out
 
     def __rpow__(self, other: Any) -> Value:
-        return apply(Pow, other, self)
+        out: Value = apply(Pow, other, self)
+        return out
 
     @staticmethod
     def _inverse(constant: Any) -> float:
@@ -75,11 +87,13 @@ class Value(Operators, Node):
 
     def sin(self) -> Value:
         """Sine."""
-        return apply(Sin, self)
+        out: Value = apply(Sin, self)
+        return out
 
     def cos(self) -> Value:
         """Cosine."""
-        return apply(Cos, self)
+        out: Value = apply(Cos, self)
+        return out
 
     def __repr__(self) -> str:
         return f"Value(data={self.data:.6g}, grad={self.grad:.6g})"
