@@ -231,6 +231,10 @@ class Node:
     def _accumulate(self, g: Any) -> None:
         raise NotImplementedError
 
+    def _add_to_grad(self, g: Any) -> None:
+        """An `_accumulate` for immutable gradients (floats): ``.grad += g``."""
+        self.grad += g
+
     def _clear_grad(self) -> None:
         self.grad = self._grad_start
 
@@ -277,18 +281,18 @@ def topological_order(root: Node) -> list[Node]:
         ['x', '', '']
     """
     order: list[Node] = []
-    done: set[Node] = set()
-    stack: list[tuple[Node, bool]] = [(root, False)]
+    state: dict[Node, bool] = {}  # False: its parents are being ordered; True: in `order`
+    stack = [root]
     while stack:
-        node, parents_done = stack.pop()
-        if node in done:
-            continue
-        if parents_done:
-            done.add(node)
+        node = stack.pop()
+        placed = state.get(node)
+        if placed is None:  # first visit: come back to it after its parents
+            state[node] = False
+            stack.append(node)
+            stack += [p for p in node.parents if p not in state]
+        elif not placed:
+            state[node] = True
             order.append(node)
-            continue
-        stack.append((node, True))
-        stack += [(p, False) for p in node.parents if p not in done]
     return order
 
 
@@ -336,7 +340,8 @@ def backprop(
         for parent, r in zip(node.parents, results, strict=True):
             if r is not None and parent.requires_grad:
                 r = parent._fit(r)
-                grads[parent] = grads[parent] + r if parent in grads else r
+                so_far = grads.get(parent)
+                grads[parent] = r if so_far is None else so_far + r
     return kept
 
 
@@ -631,35 +636,50 @@ _OPEN: Any = object()
 
 
 def _fast_backward(root: Node, seed: Any) -> bool:
-    """`backprop` followed by `_accumulate_all`, keeping the pass's state on the nodes.
+    """`backprop` then `_accumulate_all`, for one node kind, with the pass's state on the nodes.
 
     Returns False, having done nothing, when it may not run: another pass owns the scratch
-    slots (a nested or concurrent pass: it takes `backprop`), or a hook or anomaly mode is
-    on anywhere. Otherwise it is the reference pass step for step, calling the same hooks;
-    a node's `_scratch` holds `_OPEN` while its parents are ordered, then `_UNREACHED`,
-    then this pass's gradient so far. It pays because a slot is cheaper than a dict entry:
-    a plain scalar ``backward()`` takes 0.8x the reference's time (benchmarks/scalar.py).
+    slots (a nested or concurrent pass: it takes `backprop`), a hook or anomaly mode is on,
+    or the graph mixes node kinds. Otherwise it is the reference pass step for step, with
+    the same hooks: it only skips `_fit` where the kind keeps `Node._fit` (the identity)
+    and adds inline where the kind's `_accumulate` is `Node._add_to_grad`. A node's
+    `_scratch` holds `_OPEN` while its parents are ordered, then `_UNREACHED`, then this
+    pass's gradient so far. A slot is cheaper than a dict entry: see benchmarks/README.md
+    for what this path buys.
     """
     if _hook_count.count or _modes.anomaly or not _scratch_owner.acquire(blocking=False):
         return False
+    kind = type(root)
     order: list[Node] = []
     try:
-        _fast_order(root, order)
+        if not _fast_order(root, kind, order):
+            return False
         root._scratch = seed
-        _fast_walk(order)
+        _fast_walk(order, None if kind._fit is Node._fit else kind._fit)
+        add_inline = kind._accumulate is Node._add_to_grad
+        unreached = _UNREACHED
         with _grad_lock:  # after the walk, as in the reference: a failed pass adds nothing
             for node in order:
-                if node._scratch is not _UNREACHED:
-                    node._accumulate(node._scratch)
+                g, node._scratch = node._scratch, None
+                if g is unreached:
+                    continue
+                if add_inline:
+                    node.grad += g
+                else:
+                    node._accumulate(g)
+        order.clear()
     finally:
-        for node in order:
+        for node in order:  # only after an error: the loop above cleared the slots
             node._scratch = None
         _scratch_owner.release()
     return True
 
 
-def _fast_order(root: Node, order: list[Node]) -> None:
-    """`topological_order` with marks in `_scratch` instead of a set; fills `order`."""
+def _fast_order(root: Node, kind: type[Node], order: list[Node]) -> bool:
+    """`topological_order` into `order`, marking `_scratch` instead of using a set.
+
+    Returns False (marks cleared) when a node is not of `kind`.
+    """
     # A node popped unmarked is opened: pushed back with its unmarked parents above it.
     # Popped again while open, its parents are all in `order`, so it goes next. A node
     # pushed twice is already marked when its lower copy pops.
@@ -670,31 +690,44 @@ def _fast_order(root: Node, order: list[Node]) -> None:
             node = pop()
             mark = node._scratch
             if mark is None:
+                if type(node) is not kind:
+                    raise _MixedKinds
                 node._scratch = opened
                 push(node)
-                for parent in (node._left, node._right):
-                    if parent is not None and parent._scratch is None:
-                        push(parent)
+                p = node._left
+                if p is not None and p._scratch is None:
+                    push(p)
+                p = node._right
+                if p is not None and p._scratch is None:
+                    push(p)
                 if node._more is not None:
                     stack += [p for p in node._more if p._scratch is None]
             elif mark is opened:
                 node._scratch = unreached
                 emit(node)
-    except BaseException:
+    except BaseException as error:
         for node in stack:  # opened nodes not yet in `order`
             node._scratch = None
+        if isinstance(error, _MixedKinds):
+            for node in order:
+                node._scratch = None
+            order.clear()
+            return False
         raise
+    return True
 
 
-def _fast_walk(order: list[Node]) -> None:
+class _MixedKinds(Exception):
+    """Raised inside `_fast_order` on a node of another kind: the reference takes the pass."""
+
+
+def _fast_walk(order: list[Node], fit: Callable[[Node, Any], Any] | None) -> None:
     """The reverse walk of `backprop`, each node's gradient left complete in `_scratch`."""
     unreached = _UNREACHED
     for node in reversed(order):
         g = node._scratch
-        if g is unreached:
-            continue
         rule = node._rule
-        if rule is None:
+        if g is unreached or rule is None:
             continue
         p, q = node._left, node._right
         # Unary and binary ops, nearly every node, are called and unpacked by hand: a zip
@@ -702,18 +735,22 @@ def _fast_walk(order: list[Node]) -> None:
         if q is None and not node._params:
             (r,) = rule.vjp(g, node.data, p.data)  # type: ignore[union-attr]
             if r is not None and p.requires_grad:  # type: ignore[union-attr]
-                r = p._fit(r)  # type: ignore[union-attr]
+                if fit is not None:
+                    r = fit(p, r)  # type: ignore[arg-type]
                 p._scratch = r if p._scratch is unreached else p._scratch + r  # type: ignore[union-attr]
         elif node._more is None and not node._params:
             r, s = rule.vjp(g, node.data, p.data, q.data)  # type: ignore[union-attr]
             if r is not None and p.requires_grad:  # type: ignore[union-attr]
-                r = p._fit(r)  # type: ignore[union-attr]
+                if fit is not None:
+                    r = fit(p, r)  # type: ignore[arg-type]
                 p._scratch = r if p._scratch is unreached else p._scratch + r  # type: ignore[union-attr]
             if s is not None and q.requires_grad:  # type: ignore[union-attr]
-                s = q._fit(s)  # type: ignore[union-attr]
+                if fit is not None:
+                    s = fit(q, s)  # type: ignore[arg-type]
                 q._scratch = s if q._scratch is unreached else q._scratch + s  # type: ignore[union-attr]
         else:
             for parent, r in zip(node.parents, _vjp(node, g), strict=True):
                 if r is not None and parent.requires_grad:
-                    r = parent._fit(r)
+                    if fit is not None:
+                        r = fit(parent, r)
                     parent._scratch = r if parent._scratch is unreached else parent._scratch + r

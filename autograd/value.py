@@ -53,8 +53,7 @@ class Value(Operators, Node):
     def _seed(self, grad: Any) -> float:
         return 1.0 if grad is None else _to_float(raw(grad))
 
-    def _accumulate(self, g: float) -> None:
-        self.grad += g
+    _accumulate = Node._add_to_grad  # floats are immutable: the fast path adds inline
 
     @staticmethod
     def _all_finite(data: Any) -> bool:
