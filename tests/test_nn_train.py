@@ -34,12 +34,17 @@ def scalar_layers(model):
     return out
 
 
-def torch_epoch_losses(torch, tmodel, x, y, epochs, lr, batch_size=None):
-    """The reference loop: SGD on the mean squared error, fit's batch order."""
+def torch_epoch_losses(torch, tmodel, x, y, epochs, lr, batch_size=None, schedule=None):
+    """The reference loop: SGD on the mean squared error, fit's batch order.
+
+    `schedule(epoch)`, when given, is the learning rate of each epoch.
+    """
     opt = torch.optim.SGD(tmodel.parameters(), lr=lr)
     rng = np.random.default_rng(0)  # fit's documented shuffling generator
     losses = []
-    for _ in range(epochs):
+    for epoch in range(epochs):
+        if schedule is not None:
+            opt.param_groups[0]["lr"] = schedule(epoch)
         steps = [(x, y)] if batch_size is None else nn.data.batches(x, y, batch_size, seed=rng)
         batch_losses = []
         for xb, yb in steps:
@@ -91,6 +96,30 @@ def test_fit_scalar_model_feeds_rows_and_matches_torch(batch_size):
     opt = nn.SGD(model.parameters(), lr=0.05)
     got = nn.fit(model, nn.mse_loss, opt, X, Y_COL, epochs=4, batch_size=batch_size, progress=False)
     want = torch_epoch_losses(torch, tmodel, X, Y_COL, 4, 0.05, batch_size)
+    np.testing.assert_allclose(got, want, rtol=1e-10)
+    np.testing.assert_allclose(
+        scalar_layers(model)[1][0], tmodel[2].weight.detach().numpy().T, rtol=1e-10
+    )
+
+
+@pytest.mark.parametrize("batch_size", [None, 5])
+def test_fit_on_epoch_runs_a_learning_rate_schedule_like_torch(batch_size):
+    torch = pytest.importorskip("torch")
+    random.seed(5)
+    model = nn.MLP(2, [6, 1])
+    tmodel = torch_mlp_like(torch, scalar_layers(model))
+    opt = nn.SGD(model.parameters(), lr=0.2)
+    calls = []
+
+    def halve(epoch, loss):
+        calls.append((epoch, loss))
+        opt.lr = 0.2 * 0.5 ** (epoch + 1)
+
+    got = nn.fit(model, nn.mse_loss, opt, X, Y_COL, 4, batch_size, progress=False, on_epoch=halve)
+    assert calls == list(enumerate(got))  # after each epoch, with the loss fit returns
+    want = torch_epoch_losses(
+        torch, tmodel, X, Y_COL, 4, 0.2, batch_size, schedule=lambda k: 0.2 * 0.5**k
+    )
     np.testing.assert_allclose(got, want, rtol=1e-10)
     np.testing.assert_allclose(
         scalar_layers(model)[1][0], tmodel[2].weight.detach().numpy().T, rtol=1e-10
