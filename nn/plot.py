@@ -58,15 +58,16 @@ def decision_boundary(
 
     The model is evaluated on a ``resolution`` x ``resolution`` grid spanning the points
     plus `padding`. With one output per point, a grid point belongs to class 1 where the
-    output exceeds `threshold` (0 for raw scores, 0.5 for probabilities) and the line
+    output exceeds `threshold` (0 for raw scores, 0.5 for probabilities), and the line
     where it equals `threshold` is drawn; with several outputs, to the class of the
-    largest one (``argmax``). The regions are an image (``ax.images[0]``) whose pixels
-    are the grid points' classes.
+    largest one (``argmax``), and the lines where two classes tie are drawn. The regions
+    are an image (``ax.images[0]``) whose pixels are the grid points' classes.
 
     Args:
-        model: A scalar module (`nn.MLP`, fed one row at a time), a Tensor module (fed
-            the grid as one (N, 2) Tensor), or any function from an (N, 2) array to an
-            (N,) or (N, C) array or Tensor (wrap a model that needs other inputs).
+        model: A scalar module over Values (such as `nn.MLP`, fed one point at a time),
+            a Tensor module (fed the grid as one (N, 2) Tensor), or any function from an
+            (N, 2) array to an (N,) or (N, C) array or Tensor (to wrap a model that needs
+            other inputs).
         X: The points, shape (N, 2).
         y: Their labels, shape (N,): with one output, two values split by `threshold`
             as the outputs are (0/1 and -1/+1 both work); with C outputs, class indices.
@@ -129,8 +130,9 @@ def decision_boundary(
         alpha=0.18,
         interpolation="nearest",
     )
-    if n_outputs == 1 and scores.min() < threshold < scores.max():
-        ax.contour(xs, ys, scores[..., 0], levels=[threshold], colors="#334155", linewidths=1.2)
+    for margin in _margins(scores, threshold):
+        if margin.min() < 0.0 < margin.max():  # else there is no boundary to draw
+            ax.contour(xs, ys, margin, levels=[0.0], colors="#334155", linewidths=1.2)
     for value in np.unique(labels):
         mask = labels == value
         ax.scatter(
@@ -175,6 +177,21 @@ def _outputs(model: Module | Callable[[np.ndarray], Any], grid: np.ndarray) -> n
             f"point: {len(grid)} points gave shape {out.shape}"
         )
     return out.reshape(len(grid), -1)
+
+
+def _margins(scores: np.ndarray, threshold: float) -> list[np.ndarray]:
+    """Surfaces whose zero level is the boundary, one per class of a multi-output model.
+
+    For one output: the output minus `threshold`; for several, each class's output minus
+    the largest other one.
+    """
+    if scores.shape[2] == 1:
+        return [scores[..., 0] - threshold]
+    margins = []
+    for c in range(scores.shape[2]):
+        others = np.delete(scores, c, axis=2).max(axis=2)
+        margins.append(scores[..., c] - others)
+    return margins
 
 
 def _floats(out: Value | Sequence[Value]) -> list[float]:

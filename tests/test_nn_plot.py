@@ -21,6 +21,7 @@ from nn.plot import COLORS, decision_boundary
 matplotlib = pytest.importorskip("matplotlib")
 from matplotlib.collections import PathCollection  # noqa: E402
 from matplotlib.colors import to_rgba  # noqa: E402
+from matplotlib.contour import ContourSet  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,6 +48,13 @@ def painted_grid(fig: Figure) -> tuple[np.ndarray, np.ndarray]:
     ys = bottom + (np.arange(rows) + 0.5) * (top - bottom) / rows
     grid = np.column_stack([np.tile(xs, rows), np.repeat(ys, cols)])
     return grid, classes.reshape(-1)
+
+
+def boundary_points(fig: Figure) -> np.ndarray:
+    """The vertices of the boundary lines drawn."""
+    (ax,) = fig.axes
+    lines = [c for c in ax.collections if isinstance(c, ContourSet)]
+    return np.concatenate([path.vertices for c in lines for path in c.get_paths()])
 
 
 def scalar_mlp(activation: str, nouts: list[int]) -> nn.MLP:
@@ -121,6 +129,10 @@ def test_tensor_model_multiclass_regions_are_the_argmax() -> None:
     grid, painted = painted_grid(fig)
     np.testing.assert_array_equal(painted, model(Tensor(grid)).data.argmax(axis=1))
     assert len(set(painted.tolist())) > 1  # the test sees more than one class
+    # The lines run where the two largest outputs tie.
+    top = np.sort(model(Tensor(boundary_points(fig))).data, axis=1)
+    spread = np.ptp(model(Tensor(grid)).data)
+    assert np.abs(top[:, -1] - top[:, -2]).max() < 0.01 * spread
 
 
 def test_probabilities_split_at_the_threshold_and_functions_work() -> None:
@@ -132,7 +144,10 @@ def test_probabilities_split_at_the_threshold_and_functions_work() -> None:
     fig = decision_boundary(probability, X, Y, threshold=0.5, resolution=25)
     grid, painted = painted_grid(fig)
     np.testing.assert_array_equal(painted, 1 / (1 + np.exp(-(grid @ w + 0.2))) > 0.5)
-    assert fig.axes[0].collections[0].levels.tolist() == [0.5]
+    # The boundary line runs where the probability is 0.5.
+    line = boundary_points(fig)
+    assert len(line) > 10
+    np.testing.assert_allclose(1 / (1 + np.exp(-(line @ w + 0.2))), 0.5, atol=1e-3)
 
 
 @pytest.mark.parametrize("labels", [Y, 2 * Y - 1, Y.reshape(-1, 1)])
