@@ -1,6 +1,6 @@
 """chainrule's nn: modules, losses, optimizers, toy data sets and a training loop."""
 
-from nn import data
+from nn import data, plot
 from nn.layers import Linear, ReLU, Sequential, Sigmoid, Tanh
 from nn.losses import binary_cross_entropy, cross_entropy, hinge_loss, mse_loss
 from nn.module import Module
@@ -26,4 +26,5 @@ __all__ = [
     "fit",
     "hinge_loss",
     "mse_loss",
+    "plot",
 ]

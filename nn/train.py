@@ -26,6 +26,7 @@ def fit(
     epochs: int,
     batch_size: int | None = None,
     progress: bool = True,
+    on_epoch: Callable[[int, float], object] | None = None,
 ) -> list[float]:
     """Train `model` on ``(X, y)`` and return the loss of each epoch.
 
@@ -55,6 +56,9 @@ def fit(
             order). With a batch size the rows are shuffled every epoch, reproducibly
             (a generator seeded with 0).
         progress: Show a tqdm progress bar with the latest epoch loss.
+        on_epoch: Called after each epoch as ``on_epoch(epoch, loss)``, the epoch counted
+            from 0 and its loss as returned; it may change the optimizer (a learning-rate
+            schedule: ``optimizer.lr = ...``) or record what it needs.
 
     Returns:
         The loss of each epoch: the mean of that epoch's batch losses.
@@ -92,7 +96,7 @@ def fit(
     rng = np.random.default_rng(0)
     history: list[float] = []
     bar = tqdm(range(int(epochs)), desc="fit", unit="epoch", disable=not progress)
-    for _ in bar:
+    for epoch in bar:
         epoch_losses = []
         steps: Iterable[tuple[np.ndarray, np.ndarray]] = (
             [(inputs, targets)]
@@ -113,6 +117,8 @@ def fit(
             epoch_losses.append(_to_float(loss))
         history.append(float(np.mean(epoch_losses)))
         bar.set_postfix(loss=f"{history[-1]:.4g}")
+        if on_epoch is not None:
+            on_epoch(epoch, history[-1])
     return history
 
 

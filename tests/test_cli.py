@@ -8,13 +8,17 @@ import re
 import shutil
 import subprocess
 import sys
+import warnings
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import autograd
-from nn.cli import ExpressionError, evaluate, main
+import nn
+from autograd import expression
+from nn.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot missing")
@@ -148,14 +152,28 @@ def test_help_documents_the_source_output(capsys: pytest.CaptureFixture[str]) ->
     assert "exp, log, tanh" in text
 
 
-def test_evaluate_builds_value_graphs() -> None:
-    x = autograd.Value(2.0, label="x")
-    out = evaluate("x**2 + 3*x", {"x": x})
-    assert out.data == 10.0
-    out.backward()
-    assert x.grad == 7.0
-    with pytest.raises(ExpressionError, match="attribute access at column 1"):
-        evaluate("x.real", {"x": x})
+def test_version_is_the_package_version(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--version"]) == 0
+    out = capsys.readouterr().out
+    assert out == f"chainrule {autograd.__version__}\n"
+    assert re.fullmatch(r"\d+\.\d+\.\d+", autograd.__version__)
+
+
+@needs_dot
+def test_html_output_is_the_step_through_page(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    if not hasattr(autograd, "step_through"):
+        pytest.skip("autograd.step_through is not there yet")
+    target = tmp_path / "pages" / "neuron.html"
+    code, table, out, _ = run_graph(capsys, "tanh(x*w)", "x=1", "w=2", "-o", str(target))
+    assert code == 0
+    assert table["w"][1] == pytest.approx(1 - math.tanh(2.0) ** 2, rel=1e-5)
+    assert f"wrote {target}" in out
+    page = target.read_text(encoding="utf-8")
+    assert "window.chainrule" in page  # the page's documented script interface
+    assert "<svg" in page  # the graph, drawn by Graphviz
+    assert "tanh" in page
 
 
 # --------------------------------------------------------------------- refusals
@@ -233,17 +251,11 @@ def test_hostile_or_malformed_expressions_are_refused(
     ("expr", "message"),
     [
         ("x + y.z", "refused attribute access at column 5: 'y.z'"),
-        ("x + q", "refused unknown variable 'q' at column 5"),
-        ("x // 2", "refused operator '//' at column 3"),
         ("  x.y", "refused attribute access at column 3"),
-        ("open('f')", "refused call of 'open' at column 1"),
-        ("x + (lambda: 1)", "refused lambda at column 6"),
-        ("tanh(x) + x[1]", "refused subscript at column 11"),
         ("(x +\n y.z)", "refused attribute access at line 2, column 2"),
-        ("é + x.y", "refused unknown variable 'é' at column 1"),
-        ("é * 2 + x.y", "refused unknown variable 'é' at column 1"),
-        ("2 * x.y", "refused attribute access at column 5"),
         ("1 +", "malformed expression at column"),
+        ("x ^ 2", "refused operator '^' at column 3: '^ 2' ('^' is not a power: write x ** 2)"),
+        ("2x + y", "'2x' is a number directly followed by a name (write 2*x for a product)"),
     ],
 )
 def test_messages_name_what_and_where(
@@ -252,12 +264,9 @@ def test_messages_name_what_and_where(
     code = main(["graph", expr, "x=1", "y=2"])
     err = capsys.readouterr().err
     assert code == 2
+    assert err.startswith("chainrule: graph: ")
     assert message in err
-
-
-def test_column_counts_characters_not_bytes(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["graph", "ééé + x.y", "ééé=1", "x=1"]) == 2
-    assert "attribute access at column 7" in capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize(
@@ -281,6 +290,40 @@ def test_math_errors_exit_2(
     assert len(err.strip().splitlines()) == 1
 
 
+def test_a_warning_is_one_note_on_stderr_not_a_traceback(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def loud_exp(x: autograd.Value) -> autograd.Value:
+        warnings.warn(f"exp: exp({x.data:g})  overflowed\n to inf", RuntimeWarning, stacklevel=2)
+        return x.exp()
+
+    monkeypatch.setitem(expression.FUNCTIONS, "exp", loud_exp)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # even where warnings are errors
+        code, table, _, err = run_graph(capsys, "exp(x) + exp(x)", "x=2")
+    assert code == 0
+    assert table["x"] == pytest.approx((2.0, 2 * math.exp(2.0)), rel=1e-5)  # printed to 6 digits
+    notes = [line for line in err.splitlines() if "note" in line]
+    assert notes == ["chainrule: graph: note: exp: exp(2) overflowed to inf"]  # once, one line
+    assert "Traceback" not in err
+
+
+def test_overflow_to_inf_is_reported(capsys: pytest.CaptureFixture[str]) -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        autograd.Value(10.0) ** 1000
+    if not caught:
+        pytest.skip("Value ** does not warn about an overflow yet")
+    code, table, _, err = run_graph(capsys, "x**1000", "x=10")
+    assert code == 0
+    assert table["x"][0] == 10.0
+    assert math.isinf(table["x"][1])  # 1000 * 10**999 is past the largest float as well
+    notes = [line for line in err.splitlines() if "note" in line]
+    assert all(note.startswith("chainrule: graph: note: ") for note in notes)
+    assert any("overflowed to inf" in note for note in notes)
+    assert "Traceback" not in err
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -295,8 +338,8 @@ def test_math_errors_exit_2(
         (["x", "lambda=2"], "not a valid variable name"),
         (["x", "tanh=2"], "is a function name"),
         (["x"], "unknown variable 'x'"),
-        (["x", "x=1", "-o", "g.pdf"], "extension must be .png or .svg"),
-        (["x", "x=1", "-o", "noext"], "extension must be .png or .svg"),
+        (["x", "x=1", "-o", "g.pdf"], "extension must be .png, .svg or .html"),
+        (["x", "x=1", "-o", "noext"], "extension must be .png, .svg or .html"),
         ([], "required"),
         (["x", "x=1", "--bogus"], "unrecognized arguments"),
     ],
@@ -426,6 +469,46 @@ def test_demo_tensor_few_epochs(capsys: pytest.CaptureFixture[str], tmp_path: Pa
     assert main(["demo", "--engine", "tensor", "--epochs", "5", "--out", str(tmp_path)]) == 0
     assert "final loss" in capsys.readouterr().out
     check_demo_outputs(tmp_path)
+
+
+@needs_dot
+@pytest.mark.parametrize(("engine", "kind"), [("scalar", nn.MLP), ("tensor", nn.Sequential)])
+def test_demo_trains_through_fit_and_reports_the_final_model(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    engine: str,
+    kind: type,
+) -> None:
+    calls = []
+    rates: list[float] = []
+    real_fit = nn.fit
+
+    def spy(model, loss_fn, optimizer, inputs, targets, epochs, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append((model, inputs, targets, epochs))
+        real_step = optimizer.step
+        monkeypatch.setattr(optimizer, "step", lambda: (rates.append(optimizer.lr), real_step()))
+        return real_fit(model, loss_fn, optimizer, inputs, targets, epochs, **kwargs)
+
+    monkeypatch.setattr(nn, "fit", spy)
+    assert main(["demo", "--engine", engine, "--epochs", "4", "--out", str(tmp_path)]) == 0
+    ((model, inputs, targets, epochs),) = calls
+    assert isinstance(model, kind)
+    assert epochs == 4
+    if engine == "scalar":  # micrograd's schedule: step k uses 1 - 0.9 k / steps
+        assert rates == pytest.approx([1.0 - 0.9 * k / 4 for k in range(4)], rel=1e-15)
+    else:
+        assert rates == [0.02] * 4
+    # The reported numbers are the hinge loss + L2 and the accuracy of the final model.
+    if engine == "scalar":
+        scores = np.array([model(row).data for row in np.asarray(inputs).tolist()])
+    else:
+        scores = model(np.asarray(inputs)).numpy().ravel()
+    labels = np.asarray(targets).ravel()
+    weights = np.concatenate([np.ravel(getattr(p, "data", p)) for p in model.parameters()])
+    loss = np.mean(np.maximum(0.0, 1.0 - labels * scores)) + 1e-4 * np.sum(weights**2)
+    accuracy = np.mean((scores > 0) == (labels > 0))
+    assert f"final loss {loss:.4f}, accuracy {accuracy:.1%}" in capsys.readouterr().out
 
 
 def test_demo_refuses_zero_epochs(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

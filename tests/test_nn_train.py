@@ -34,12 +34,17 @@ def scalar_layers(model):
     return out
 
 
-def torch_epoch_losses(torch, tmodel, x, y, epochs, lr, batch_size=None):
-    """The reference loop: SGD on the mean squared error, fit's batch order."""
+def torch_epoch_losses(torch, tmodel, x, y, epochs, lr, batch_size=None, schedule=None):
+    """The reference loop: SGD on the mean squared error, fit's batch order.
+
+    `schedule(epoch)`, when given, is the learning rate of each epoch.
+    """
     opt = torch.optim.SGD(tmodel.parameters(), lr=lr)
     rng = np.random.default_rng(0)  # fit's documented shuffling generator
     losses = []
-    for _ in range(epochs):
+    for epoch in range(epochs):
+        if schedule is not None:
+            opt.param_groups[0]["lr"] = schedule(epoch)
         steps = [(x, y)] if batch_size is None else nn.data.batches(x, y, batch_size, seed=rng)
         batch_losses = []
         for xb, yb in steps:
@@ -82,15 +87,27 @@ def test_fit_tensor_model_matches_a_torch_training_loop(batch_size):
     )
 
 
+@pytest.mark.parametrize("halving", [False, True])
 @pytest.mark.parametrize("batch_size", [None, 5])
-def test_fit_scalar_model_feeds_rows_and_matches_torch(batch_size):
+def test_fit_scalar_model_feeds_rows_and_matches_torch(batch_size, halving):
     torch = pytest.importorskip("torch")
     random.seed(4)
     model = nn.MLP(2, [6, 1])
     tmodel = torch_mlp_like(torch, scalar_layers(model))
     opt = nn.SGD(model.parameters(), lr=0.05)
-    got = nn.fit(model, nn.mse_loss, opt, X, Y_COL, epochs=4, batch_size=batch_size, progress=False)
-    want = torch_epoch_losses(torch, tmodel, X, Y_COL, 4, 0.05, batch_size)
+    calls = []
+
+    def halve(epoch, loss):  # a learning-rate schedule through on_epoch
+        calls.append((epoch, loss))
+        opt.lr = 0.05 * 0.5 ** (epoch + 1)
+
+    schedule = halve if halving else None
+    got = nn.fit(
+        model, nn.mse_loss, opt, X, Y_COL, 4, batch_size, progress=False, on_epoch=schedule
+    )
+    rates = (lambda k: 0.05 * 0.5**k) if halving else None
+    want = torch_epoch_losses(torch, tmodel, X, Y_COL, 4, 0.05, batch_size, schedule=rates)
+    assert calls == (list(enumerate(got)) if halving else [])  # after each epoch, its loss
     np.testing.assert_allclose(got, want, rtol=1e-10)
     np.testing.assert_allclose(
         scalar_layers(model)[1][0], tmodel[2].weight.detach().numpy().T, rtol=1e-10
