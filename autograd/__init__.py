@@ -1,5 +1,7 @@
 """chainrule's autograd: scalar `Value` and n-dimensional `Tensor` nodes on one graph walk."""
 
+__version__ = "0.2.0"  # the one version number: the package metadata and the CLI read it
+
 from autograd.composite import concat, stack, where
 from autograd.engine import (
     Step,
