@@ -1,5 +1,6 @@
 """chainrule's nn: modules, losses, optimizers, toy data sets and a training loop."""
 
+from autograd import __version__ as __version__  # one version for both packages
 from nn import data, plot
 from nn.layers import Linear, ReLU, Sequential, Sigmoid, Tanh
 from nn.losses import binary_cross_entropy, cross_entropy, hinge_loss, mse_loss

@@ -6,6 +6,7 @@ Weights are drawn with Python's `random` module exactly as micrograd draws them,
 
 from __future__ import annotations
 
+import numbers
 import random
 from collections.abc import Sequence
 from typing import Any
@@ -16,6 +17,32 @@ from nn.module import Module
 __all__ = ["MLP", "Layer", "Neuron"]
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid")
+
+
+def _check_one_sample(who: str, x: Any, nin: int) -> None:
+    """Refuse what is not one input vector: a bare number, or a batch of them (2-D).
+
+    Args:
+        who: The module's name, to start the message with.
+        x: What the module was called with.
+        nin: The number of inputs the module takes.
+
+    Raises:
+        TypeError: For a number (no length).
+        ValueError: For a batch: an array or Tensor of 2 or more dimensions, or a list of rows.
+    """
+    shape = getattr(x, "shape", None)  # an ndarray or a Tensor
+    if shape is None and hasattr(x, "__len__"):
+        rows = len(x) > 0 and (isinstance(x[0], (list, tuple)) or getattr(x[0], "ndim", 0) > 0)
+        shape = (len(x), len(x[0])) if rows else (len(x),)
+    if shape is None or len(shape) == 0:
+        raise TypeError(f"{who}: expected one sample of {nin} inputs, got {type(x).__name__}")
+    if len(shape) > 1:
+        raise ValueError(
+            f"{who}: got a batch of {shape[0]} samples (shape {tuple(shape)}), but the scalar "
+            f"{who} takes one sample at a time: call it per sample, [model(row) for row in X], "
+            "or use the Tensor modules for whole batches (nn.Sequential of nn.Linear layers)"
+        )
 
 
 class Neuron(Module):
@@ -63,8 +90,14 @@ class Neuron(Module):
             A Value.
 
         Raises:
-            ValueError: When `x` does not have ``nin`` elements.
+            TypeError: When `x` is a number.
+            ValueError: When `x` is a batch or does not have ``nin`` elements.
         """
+        _check_one_sample("Neuron", x, len(self.w))
+        return self._output(x)
+
+    def _output(self, x: Sequence[Any]) -> Value:
+        """`forward` without the check for one sample: `Layer` and `MLP` check once."""
         if len(x) != len(self.w):
             raise ValueError(f"Neuron: expected {len(self.w)} inputs, got {len(x)}")
         # One product and one sum node per input, starting from b: micrograd's graph and
@@ -121,9 +154,18 @@ class Layer(Module):
 
         Returns:
             A Value when the layer has one neuron, else a list of Values.
+
+        Raises:
+            TypeError: When `x` is a number.
+            ValueError: When `x` is a batch or does not have ``nin`` elements.
         """
-        out = [n(x) for n in self.neurons]
+        _check_one_sample("Layer", x, len(self.neurons[0].w))
+        out = self._outputs(x)
         return out[0] if len(out) == 1 else out
+
+    def _outputs(self, x: Sequence[Any]) -> list[Value]:
+        """Every neuron's output as a list, without the check for one sample."""
+        return [n._output(x) for n in self.neurons]
 
     def extra_repr(self) -> str:
         """``nin -> nout, activation``."""
@@ -140,6 +182,7 @@ class MLP(Module):
         activation: "relu", "tanh" or "sigmoid" for the hidden layers.
 
     Raises:
+        TypeError: When `nouts` is not a list of sizes (``MLP(2, 3)`` means ``MLP(2, [3])``).
         ValueError: For an empty `nouts` and whatever `Layer` refuses.
 
     Example:
@@ -157,6 +200,16 @@ class MLP(Module):
     """
 
     def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu") -> None:
+        if isinstance(nouts, numbers.Integral):
+            raise TypeError(
+                f"MLP: nouts must be a list of layer sizes, got the number {nouts}; for one "
+                f"layer of {nouts} neurons write nn.MLP({nin}, [{nouts}])"
+            )
+        if not isinstance(nouts, Sequence) or isinstance(nouts, str):
+            raise TypeError(
+                f"MLP: nouts must be a list of layer sizes, got {type(nouts).__name__}; "
+                "e.g. nn.MLP(2, [16, 16, 1])"
+            )
         if len(nouts) == 0:
             raise ValueError("MLP: nouts must list at least one layer size, got []")
         sizes = [nin, *nouts]
@@ -173,9 +226,13 @@ class MLP(Module):
 
         Returns:
             A Value when the last layer has one neuron, else a list of Values.
+
+        Raises:
+            TypeError: When `x` is a number.
+            ValueError: When `x` is a batch or does not have ``nin`` elements.
         """
+        _check_one_sample("MLP", x, len(self.layers[0].neurons[0].w))
         out: list[Value] = list(x)
         for layer in self.layers:
-            y = layer(out)
-            out = [y] if isinstance(y, Value) else y
+            out = layer._outputs(out)
         return out[0] if len(out) == 1 else out

@@ -1,4 +1,4 @@
-"""Shared test settings: fixed seeds and hypothesis profiles."""
+"""Shared test settings: fixed random state and hypothesis profiles."""
 
 import os
 import random
@@ -21,4 +21,4 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 @pytest.fixture(autouse=True)
 def _seed() -> None:
     random.seed(0)
-    np.random.seed(0)  # noqa: NPY002 - seeds code that uses the legacy global generator
+    np.random.seed(0)  # noqa: NPY002 - for code that uses the legacy global generator

@@ -180,6 +180,66 @@ def test_scalar_module_errors(call, message):
         call()
 
 
+@pytest.mark.parametrize("nouts", [3, np.int64(3)])
+def test_mlp_sizes_given_as_a_number_say_to_pass_a_list(nouts):
+    with pytest.raises(TypeError) as info:
+        nn.MLP(2, nouts)
+    message = str(info.value)
+    assert message.startswith("MLP: nouts must be a list of layer sizes, got the number 3")
+    assert "nn.MLP(2, [3])" in message
+
+
+def test_mlp_sizes_of_another_kind_are_refused_by_name():
+    with pytest.raises(TypeError, match=r"^MLP: nouts must be a list of layer sizes, got str"):
+        nn.MLP(2, "16")
+
+
+@pytest.mark.parametrize(
+    "batch",
+    [
+        np.zeros((5, 2)),
+        [[0.0, 1.0], [2.0, 3.0], [4.0, 5.0], [6.0, 7.0], [8.0, 9.0]],
+        [np.zeros(2)] * 5,
+        Tensor(np.zeros((5, 2))),
+    ],
+    ids=["ndarray", "list-of-lists", "list-of-rows", "Tensor"],
+)
+@pytest.mark.parametrize(
+    ("make", "name"),
+    [
+        (lambda: nn.MLP(2, [3, 1]), "MLP"),
+        (lambda: nn.Layer(2, 3), "Layer"),
+        (lambda: nn.Neuron(2), "Neuron"),
+    ],
+    ids=["MLP", "Layer", "Neuron"],
+)
+def test_scalar_modules_given_a_batch_say_to_call_per_sample(batch, make, name):
+    random.seed(0)
+    module = make()
+    with pytest.raises(ValueError, match=f"^{name}: got a batch of 5 samples") as info:
+        module(batch)
+    message = str(info.value)
+    assert message.startswith(f"{name}: got a batch of 5 samples (shape (5, 2))")
+    assert "one sample at a time" in message
+    assert "[model(row) for row in X]" in message
+    assert "nn.Linear" in message
+
+
+def test_scalar_module_given_one_number_says_it_wants_a_sample():
+    random.seed(0)
+    with pytest.raises(TypeError, match=r"^MLP: expected one sample of 2 inputs, got float"):
+        nn.MLP(2, [3, 1])(3.0)
+
+
+def test_scalar_modules_still_take_one_sample_of_any_kind():
+    random.seed(0)
+    model = nn.MLP(2, [3, 1])
+    reference = model([0.5, -0.25]).data
+    for sample in ([0.5, -0.25], (0.5, -0.25), np.array([0.5, -0.25]), [Value(0.5), -0.25]):
+        assert model(sample).data == reference
+    assert model(np.array([[0.5, -0.25]])[0]).data == reference
+
+
 def test_scalar_reprs():
     random.seed(0)
     assert repr(nn.Neuron(3)) == "Neuron(3, relu)"

@@ -1,4 +1,4 @@
-"""The five tutorial networks of shared/seeds, rebuilt with chainrule.
+"""The five tutorial networks named in the README, rebuilt with chainrule.
 
 Each tutorial derives its gradients by hand in numpy. Here the same network is built from
 nn modules with the tutorial's weights, and the gradients chainrule takes from the graph
