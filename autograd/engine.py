@@ -199,7 +199,8 @@ class Node:
             )
         seed = self._seed(grad)
         if not _fast_backward(self, seed):
-            _accumulate_all(backprop(self, seed))
+            with _grad_lock:
+                backprop(self, seed, accumulate=True)
 
     def register_hook(self, fn: Callable[[Any], Any]) -> _HookHandle:
         """Call ``fn(grad)`` when this node's gradient is complete, in every kind of pass.
@@ -302,6 +303,7 @@ def backprop(
     *,
     create_graph: bool = False,
     keep: set[Node] | None = None,
+    accumulate: bool = False,
     on_step: Callable[[Node, Any, tuple[Any, ...]], None] | None = None,
 ) -> dict[Node, Any]:
     """The chain rule from `root` back to every node it depends on (the reference pass).
@@ -314,6 +316,8 @@ def backprop(
         seed: d(final)/d(root): raw data, or a node when `create_graph` is set.
         create_graph: Run the rules on nodes, so the gradients form a graph themselves.
         keep: The nodes whose gradients to return (default: every node reached).
+        accumulate: Add each node's gradient to its ``.grad`` (`backward`; the caller holds
+            `_grad_lock`).
         on_step: Called as ``on_step(node, grad, parent_grads)`` after each rule.
 
     Returns:
@@ -328,7 +332,9 @@ def backprop(
             continue
         if node._hooks:
             g = _run_hooks(node, g)
-        if keep is None or node in keep:
+        if accumulate:
+            node._accumulate(g)
+        elif keep is None or node in keep:
             kept[node] = g
         if node._rule is None:
             continue
@@ -366,12 +372,6 @@ def _run_hooks(node: Node, g: Any) -> Any:
 
 _grad_lock = threading.RLock()
 """Held while a pass adds into ``.grad``: concurrent passes never lose an update."""
-
-
-def _accumulate_all(grads: dict[Node, Any]) -> None:
-    with _grad_lock:
-        for node, g in grads.items():
-            node._accumulate(g)
 
 
 def grad(
@@ -636,7 +636,7 @@ _OPEN: Any = object()
 
 
 def _fast_backward(root: Node, seed: Any) -> bool:
-    """`backprop` then `_accumulate_all`, for one node kind, with the pass's state on the nodes.
+    """``backprop(accumulate=True)`` for one node kind, with the pass's state on the nodes.
 
     Returns False, having done nothing, when it may not run: another pass owns the scratch
     slots (a nested or concurrent pass: it takes `backprop`), a hook or anomaly mode is on,
@@ -644,8 +644,8 @@ def _fast_backward(root: Node, seed: Any) -> bool:
     the same hooks: it only skips `_fit` where the kind keeps `Node._fit` (the identity)
     and adds inline where the kind's `_accumulate` is `Node._add_to_grad`. A node's
     `_scratch` holds `_OPEN` while its parents are ordered, then `_UNREACHED`, then this
-    pass's gradient so far. A slot is cheaper than a dict entry: see benchmarks/README.md
-    for what this path buys.
+    pass's gradient so far, and None again once the walk has passed it. A slot is cheaper
+    than a dict entry: see benchmarks/README.md for what this path buys.
     """
     if _hook_count.count or _modes.anomaly or not _scratch_owner.acquire(blocking=False):
         return False
@@ -655,22 +655,13 @@ def _fast_backward(root: Node, seed: Any) -> bool:
         if not _fast_order(root, kind, order):
             return False
         root._scratch = seed
-        _fast_walk(order, None if kind._fit is Node._fit else kind._fit)
-        add_inline = kind._accumulate is Node._add_to_grad
-        unreached = _UNREACHED
-        with _grad_lock:  # after the walk, as in the reference: a failed pass adds nothing
-            for node in order:
-                g, node._scratch = node._scratch, None
-                if g is unreached:
-                    continue
-                if add_inline:
-                    node.grad += g
-                else:
-                    node._accumulate(g)
-        order.clear()
+        fit = None if kind._fit is Node._fit else kind._fit
+        with _grad_lock:
+            _fast_walk(order, fit, kind._accumulate is Node._add_to_grad)
+    except BaseException:
+        _clear(order)  # the walk clears each slot as it passes; an error stops it early
+        raise
     finally:
-        for node in order:  # only after an error: the loop above cleared the slots
-            node._scratch = None
         _scratch_owner.release()
     return True
 
@@ -678,7 +669,7 @@ def _fast_backward(root: Node, seed: Any) -> bool:
 def _fast_order(root: Node, kind: type[Node], order: list[Node]) -> bool:
     """`topological_order` into `order`, marking `_scratch` instead of using a set.
 
-    Returns False (marks cleared) when a node is not of `kind`.
+    Returns False, with every mark cleared, when a node is not of `kind`.
     """
     # A node popped unmarked is opened: pushed back with its unmarked parents above it.
     # Popped again while open, its parents are all in `order`, so it goes next. A node
@@ -689,45 +680,56 @@ def _fast_order(root: Node, kind: type[Node], order: list[Node]) -> bool:
         while stack:
             node = pop()
             mark = node._scratch
-            if mark is None:
-                if type(node) is not kind:
-                    raise _MixedKinds
-                node._scratch = opened
-                push(node)
-                p = node._left
-                if p is not None and p._scratch is None:
-                    push(p)
-                p = node._right
-                if p is not None and p._scratch is None:
-                    push(p)
-                if node._more is not None:
-                    stack += [p for p in node._more if p._scratch is None]
-            elif mark is opened:
+            if mark is opened:
                 node._scratch = unreached
                 emit(node)
-    except BaseException as error:
-        for node in stack:  # opened nodes not yet in `order`
-            node._scratch = None
-        if isinstance(error, _MixedKinds):
-            for node in order:
-                node._scratch = None
-            order.clear()
-            return False
+                continue  # (a `continue` also lets Python 3.11 specialise this loop at once)
+            if mark is not None:
+                continue
+            if type(node) is not kind:
+                _clear(stack)
+                _clear(order)
+                order.clear()
+                return False
+            node._scratch = opened
+            push(node)
+            p = node._left
+            if p is not None and p._scratch is None:
+                push(p)
+            p = node._right
+            if p is not None and p._scratch is None:
+                push(p)
+            if node._more is not None:
+                stack += [p for p in node._more if p._scratch is None]
+    except BaseException:  # e.g. KeyboardInterrupt: opened nodes are not in `order` yet
+        _clear(stack)
         raise
     return True
 
 
-class _MixedKinds(Exception):
-    """Raised inside `_fast_order` on a node of another kind: the reference takes the pass."""
+def _clear(nodes: list[Node]) -> None:
+    for node in nodes:
+        node._scratch = None
 
 
-def _fast_walk(order: list[Node], fit: Callable[[Node, Any], Any] | None) -> None:
-    """The reverse walk of `backprop`, each node's gradient left complete in `_scratch`."""
+def _fast_walk(order: list[Node], fit: Callable[[Node, Any], Any] | None, add: bool) -> None:
+    """The reverse walk of `backprop`, accumulating and clearing each node as it passes.
+
+    `fit` is the kind's `_fit` (None: the identity); `add` says its `_accumulate` is
+    ``.grad += g``, done inline.
+    """
     unreached = _UNREACHED
     for node in reversed(order):
         g = node._scratch
+        node._scratch = None
+        if g is unreached:
+            continue
+        if add:
+            node.grad += g
+        else:
+            node._accumulate(g)
         rule = node._rule
-        if g is unreached or rule is None:
+        if rule is None:
             continue
         p, q = node._left, node._right
         # Unary and binary ops, nearly every node, are called and unpacked by hand: a zip
