@@ -276,7 +276,7 @@ _ALTERNATIVES = {
     "outer": "x.reshape(-1, 1) * y.reshape(1, -1)",
     "einsum": "@ with reshape and transpose",
     "tensordot": "@ with reshape and transpose",
-    "norm": "(x * x).sum().sqrt()",
+    "linalg.norm": "(x * x).sum().sqrt()",
     "copy": "x * 1 (a new node) or x.detach() (a constant)",
     "average": "x.mean(...) or (x * w).sum() / w.sum()",
 }

@@ -492,7 +492,8 @@ class Div(_ShapedOp):
 class Pow(_ShapedOp):
     """x ** y for tensors; d/dx = y * x ** (y - 1), d/dy = x ** y * log(x).
 
-    As in PyTorch, d/dy is 0 where x = 0 and y >= 0 (the limit), and nan for a negative x.
+    As in PyTorch, d/dx is 0 where y = 0, d/dy is 0 where x = 0 and y >= 0 (the limits), and
+    d/dy is nan for a negative x.
     """
 
     name = "**"
@@ -504,7 +505,12 @@ class Pow(_ShapedOp):
     def vjp(g: Any, out: Any, x: Any, y: Any, needs: tuple[bool, bool]) -> tuple[Any, Any]:
         dx = dy = None
         if needs[0]:
-            dx = g * (y * x ** (y - 1))
+            flat = raw(y) == 0  # x ** 0 is 1 everywhere, also at x = 0 where x ** -1 is inf
+            if flat.any():
+                with np.errstate(divide="ignore", invalid="ignore"):  # the masked inf
+                    dx = g * _where(~flat, y * x ** (y - 1), 0.0)
+            else:
+                dx = g * (y * x ** (y - 1))
         if needs[1]:
             limit = (raw(x) == 0) & (raw(y) >= 0)  # log(x) is replaced where the limit is 0
             dy = g * (out * _log(_where(limit, x + 1, x) if limit.any() else x))
