@@ -1,10 +1,10 @@
 """chainrule's nn: modules, losses, optimizers, toy data sets and a training loop."""
 
 from nn import data
-from nn.layers import Linear, ReLU, Sequential, Sigmoid, Tanh
-from nn.losses import binary_cross_entropy, cross_entropy, hinge_loss, mse_loss
+from nn.layers import Dropout, Flatten, LayerNorm, Linear, ReLU, Sequential, Sigmoid, Tanh
+from nn.losses import binary_cross_entropy, cross_entropy, hinge_loss, l1_loss, mse_loss
 from nn.module import Module
-from nn.optim import SGD, Adam
+from nn.optim import SGD, Adam, AdamW
 from nn.scalar import MLP, Layer, Neuron
 from nn.train import fit
 
@@ -12,7 +12,11 @@ __all__ = [
     "MLP",
     "SGD",
     "Adam",
+    "AdamW",
+    "Dropout",
+    "Flatten",
     "Layer",
+    "LayerNorm",
     "Linear",
     "Module",
     "Neuron",
@@ -25,5 +29,6 @@ __all__ = [
     "data",
     "fit",
     "hinge_loss",
+    "l1_loss",
     "mse_loss",
 ]

@@ -24,7 +24,7 @@ from autograd import Tensor, Value
 from autograd.op import apply
 from autograd.tensor_ops import SoftmaxCrossEntropy
 
-__all__ = ["binary_cross_entropy", "cross_entropy", "hinge_loss", "mse_loss"]
+__all__ = ["binary_cross_entropy", "cross_entropy", "hinge_loss", "l1_loss", "mse_loss"]
 
 _LOG_FLOOR = -100.0
 """PyTorch clamps log(p) in binary cross-entropy at -100, so p = 0 or 1 gives a finite loss."""
@@ -317,3 +317,33 @@ def hinge_loss(scores: Any, labels: Any) -> Any:
         name,
         [(1.0 + (-y) * s).relu() for s, y in zip(preds, labels_arr.ravel().tolist(), strict=True)],
     )
+
+
+def l1_loss(pred: Any, target: Any) -> Any:
+    """Mean absolute error, ``mean(|pred - target|)`` over every element (PyTorch's l1_loss).
+
+    The gradient of ``|x|`` at 0 is 0, as in PyTorch.
+
+    Args:
+        pred: A Tensor, or a Value / list of Values / list of lists of Values.
+        target: Numbers of the same shape.
+
+    Returns:
+        A one-element Tensor, or a Value.
+
+    Raises:
+        ValueError: When the shapes differ (beyond axes of size 1).
+
+    Example:
+        >>> from autograd import Value
+        >>> l1_loss([Value(1.0), Value(3.0)], [0.0, 1.0]).data
+        1.5
+    """
+    name = "l1_loss"
+    tensor = _as_pred_tensor(pred)
+    if tensor is not None:
+        _check_nonempty(name, tensor)
+        return (tensor - _tensor_target(name, tensor, target)).abs().mean()
+    preds, shape = _value_grid(name, pred)
+    targets = _match(name, shape, _as_array(name, target)).ravel().tolist()
+    return _mean(name, [(p - t).abs() for p, t in zip(preds, targets, strict=True)])
