@@ -8,7 +8,6 @@ serves the fast plain backward and ``create_graph``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -633,24 +632,11 @@ def _ufunc_power(x: Any, y: Any) -> Any:
     return binary(Pow, x, y)
 
 
-UFUNCS: dict[Any, Callable[..., Any]] = {
-    **value_ops.UFUNCS,  # the comparisons and == / != as identity; the ops replaced below
-    np.add: partial(binary, Add),
-    np.subtract: partial(binary, Sub),
-    np.multiply: partial(binary, Mul),
-    np.divide: partial(binary, Div),
+UFUNCS = {
+    **value_ops.ufunc_rules(globals()),
     np.power: _ufunc_power,
     np.matmul: partial(binary, MatMul),
     np.maximum: partial(binary, Maximum),
     np.minimum: partial(binary, Minimum),
-    np.negative: partial(apply, Neg),
-    np.square: partial(apply, PowConst, n=2.0),
-    np.exp: partial(apply, Exp),
-    np.log: partial(apply, Log),
-    np.tanh: partial(apply, Tanh),
-    np.sqrt: partial(apply, Sqrt),
-    np.absolute: partial(apply, Abs),
-    np.sin: partial(apply, Sin),
-    np.cos: partial(apply, Cos),
 }
 """The rule for each numpy ufunc on a Tensor (`Operators.__array_ufunc__` reads it)."""

@@ -330,26 +330,34 @@ def different(x: Any, y: Any) -> bool:
     return x is not y
 
 
-UFUNCS: dict[Any, Callable[..., Any]] = {
-    np.add: partial(binary, Add),
-    np.subtract: partial(binary, Sub),
-    np.multiply: partial(binary, Mul),
-    np.divide: partial(binary, Div),
-    np.power: _ufunc_power,
-    np.negative: partial(apply, Neg),
-    np.square: partial(apply, PowConst, n=2.0),
-    np.exp: partial(apply, Exp),
-    np.log: partial(apply, Log),
-    np.tanh: partial(apply, Tanh),
-    np.sqrt: partial(apply, Sqrt),
-    np.absolute: partial(apply, Abs),
-    np.sin: partial(apply, Sin),
-    np.cos: partial(apply, Cos),
-    np.greater: compare(np.greater),
-    np.greater_equal: compare(np.greater_equal),
-    np.less: compare(np.less),
-    np.less_equal: compare(np.less_equal),
-    np.equal: same,
-    np.not_equal: different,
+_BINARY = {np.add: "Add", np.subtract: "Sub", np.multiply: "Mul", np.divide: "Div"}
+_UNARY = {
+    np.negative: "Neg",
+    np.exp: "Exp",
+    np.log: "Log",
+    np.tanh: "Tanh",
+    np.sqrt: "Sqrt",
+    np.absolute: "Abs",
+    np.sin: "Sin",
+    np.cos: "Cos",
 }
+
+
+def ufunc_rules(ops: dict[str, Any]) -> dict[Any, Callable[..., Any]]:
+    """The ufunc rules shared by both node kinds, over the op classes named in `ops`."""
+    rules: dict[Any, Callable[..., Any]] = {
+        np.square: partial(apply, ops["PowConst"], n=2.0),
+        np.greater: compare(np.greater),
+        np.greater_equal: compare(np.greater_equal),
+        np.less: compare(np.less),
+        np.less_equal: compare(np.less_equal),
+        np.equal: same,
+        np.not_equal: different,
+    }
+    rules.update({u: partial(binary, ops[name]) for u, name in _BINARY.items()})
+    rules.update({u: partial(apply, ops[name]) for u, name in _UNARY.items()})
+    return rules
+
+
+UFUNCS = {**ufunc_rules(globals()), np.power: _ufunc_power}
 """The rule for each numpy ufunc on a Value (`Operators.__array_ufunc__` reads it)."""

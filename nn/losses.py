@@ -14,7 +14,7 @@ other difference raises `ValueError` naming the loss and both shapes.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -158,14 +158,7 @@ def mse_loss(pred: Any, target: Any) -> Any:
         >>> mse_loss([Value(1.0), Value(3.0)], [0.0, 1.0]).data
         2.5
     """
-    name = "mse_loss"
-    tensor = _as_pred_tensor(pred)
-    if tensor is not None:
-        _check_nonempty(name, tensor)
-        return ((tensor - _tensor_target(name, tensor, target)) ** 2).mean()
-    preds, shape = _value_grid(name, pred)
-    targets = _match(name, shape, _as_array(name, target)).ravel().tolist()
-    return _mean(name, [(p - t) ** 2 for p, t in zip(preds, targets, strict=True)])
+    return _elementwise_mean("mse_loss", pred, target, lambda d: d**2)
 
 
 def binary_cross_entropy(prob: Any, target: Any) -> Any:
@@ -339,11 +332,15 @@ def l1_loss(pred: Any, target: Any) -> Any:
         >>> l1_loss([Value(1.0), Value(3.0)], [0.0, 1.0]).data
         1.5
     """
-    name = "l1_loss"
+    return _elementwise_mean("l1_loss", pred, target, lambda d: d.abs())
+
+
+def _elementwise_mean(name: str, pred: Any, target: Any, term: Callable[[Any], Any]) -> Any:
+    """The mean of ``term(pred - target)`` over every element, for a Tensor or Values."""
     tensor = _as_pred_tensor(pred)
     if tensor is not None:
         _check_nonempty(name, tensor)
-        return (tensor - _tensor_target(name, tensor, target)).abs().mean()
+        return term(tensor - _tensor_target(name, tensor, target)).mean()
     preds, shape = _value_grid(name, pred)
     targets = _match(name, shape, _as_array(name, target)).ravel().tolist()
-    return _mean(name, [(p - t).abs() for p, t in zip(preds, targets, strict=True)])
+    return _mean(name, [term(p - t) for p, t in zip(preds, targets, strict=True)])
