@@ -11,6 +11,19 @@ from autograd.engine import (
     no_grad,
     topological_order,
 )
+from autograd.functions import (
+    arange,
+    eye,
+    full,
+    maximum,
+    minimum,
+    ones,
+    ones_like,
+    rand,
+    randn,
+    zeros,
+    zeros_like,
+)
 from autograd.gradcheck import gradcheck
 from autograd.tensor import Tensor
 from autograd.value import Value
@@ -20,14 +33,25 @@ __all__ = [
     "Step",
     "Tensor",
     "Value",
+    "arange",
     "backward_steps",
     "concat",
     "detect_anomaly",
     "draw_graph",
+    "eye",
+    "full",
     "grad",
     "gradcheck",
+    "maximum",
+    "minimum",
     "no_grad",
+    "ones",
+    "ones_like",
+    "rand",
+    "randn",
     "stack",
     "topological_order",
     "where",
+    "zeros",
+    "zeros_like",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -92,3 +93,23 @@ def _as_tensors(items: Sequence[Any]) -> list[Tensor]:
     if like is None:
         return [Tensor(t) for t in items]
     return [t if isinstance(t, Tensor) else Tensor._lift(t, like) for t in items]
+
+
+def var(x: Tensor, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+    """The variance over `axis`: the mean squared deviation, divided by ``count - ddof``.
+
+    With ``count <= ddof`` the result is nan, with a warning (numpy and PyTorch agree).
+    """
+    centre = x.mean(axis=axis, keepdims=True)
+    count = x.size // max(1, centre.size)
+    if count <= ddof:
+        warnings.warn(
+            f"var: {count} element(s) with ddof={ddof} leave no degrees of freedom; "
+            "the result is nan",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    deviation = x - centre
+    scale = 1.0 / (count - ddof) if count > ddof else math.nan
+    out: Tensor = (deviation * deviation).sum(axis=axis, keepdims=keepdims) * scale
+    return out

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from autograd import engine
 from autograd.engine import Node, Rule
 
-__all__ = ["Op", "Operators", "TensorOp", "ValueOp", "apply", "binary", "raw"]
+__all__ = ["Op", "Operators", "TensorOp", "ValueOp", "apply", "binary", "raw", "refusal"]
 
 
 class Op:
@@ -176,7 +176,14 @@ class Operators:
 
     __slots__ = ()
     primitives: ClassVar[Any]  # the module of primitives: value_ops or tensor_ops
-    __array_ufunc__ = None  # numpy defers to our reflected operators: ndarray * node
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        """Run a numpy ufunc on nodes (``np.exp(x)``, ``ndarray * x``) by its rule in `UFUNCS`."""
+        if method == "__call__" and not kwargs:
+            rule = self.primitives.UFUNCS.get(ufunc)
+            if rule is not None:
+                return rule(*inputs)
+        raise refusal(type(self).__name__, ufunc.__name__, method, kwargs)
 
     def __add__(self, other: Any) -> Any:
         return binary(self.primitives.Add, self, other)
@@ -200,20 +207,26 @@ class Operators:
         return binary(self.primitives.Sub, other, self)
 
     def __truediv__(self, other: Any) -> Any:
-        if isinstance(other, Operators):
-            return self * other**-1
-        return self * self._inverse(other)  # a constant: no node for its reciprocal
+        return binary(self.primitives.Div, self, other)
 
     def __rtruediv__(self, other: Any) -> Any:
-        return binary(self.primitives.Mul, other, self**-1)
+        return binary(self.primitives.Div, other, self)
 
     def __pow__(self, other: Any) -> Any:
         raise NotImplementedError  # each kind decides which exponents it takes
 
-    @staticmethod
-    def _inverse(constant: Any) -> Any:
-        """1 / constant, with the kind's own rules for zero."""
-        raise NotImplementedError
+    # Comparisons look at the data and make no node; == and != stay identity (see Node).
+    def __lt__(self, other: Any) -> Any:
+        return raw(self) < raw(other)
+
+    def __le__(self, other: Any) -> Any:
+        return raw(self) <= raw(other)
+
+    def __gt__(self, other: Any) -> Any:
+        return raw(self) > raw(other)
+
+    def __ge__(self, other: Any) -> Any:
+        return raw(self) >= raw(other)
 
     def exp(self) -> Any:
         """Elementwise e ** x; overflows to inf."""
@@ -245,3 +258,40 @@ class Operators:
 
     def __abs__(self) -> Any:
         return self.abs()
+
+
+_ALTERNATIVES = {
+    "log1p": "(1 + x).log()",
+    "expm1": "x.exp() - 1",
+    "reciprocal": "1 / x",
+    "exp2": "2 ** x",
+    "log2": "x.log() / math.log(2)",
+    "log10": "x.log() / math.log(10)",
+    "fmax": "autograd.maximum(x, y)",
+    "fmin": "autograd.minimum(x, y)",
+    "true_divide": "x / y",
+    "sign": "x.data > 0 (a mask, outside the graph)",
+    "prod": "x.log().sum().exp() for positive x, or a loop of *",
+    "cumsum": "a loop of + over slices",
+    "outer": "x.reshape(-1, 1) * y.reshape(1, -1)",
+    "einsum": "@ with reshape and transpose",
+    "tensordot": "@ with reshape and transpose",
+    "linalg.norm": "(x * x).sum().sqrt()",
+    "copy": "x * 1 (a new node) or x.detach() (a constant)",
+    "average": "x.mean(...) or (x * w).sum() / w.sum()",
+}
+
+
+def refusal(kind: str, name: str, method: str = "__call__", kwargs: Any = None) -> TypeError:
+    """The error for a numpy function or ufunc that has no rule for nodes of `kind`."""
+    full = f"np.{name}" + ("" if method == "__call__" else f".{method}")
+    if kwargs:
+        return TypeError(
+            f"{full}: keyword argument(s) {', '.join(sorted(kwargs))} are not supported on "
+            f"{kind}s (the result is always a new node); call it without them"
+        )
+    hint = _ALTERNATIVES.get(name, f"the {kind} methods and operators")
+    return TypeError(
+        f"{full}: no rule for {kind}s, so it cannot build a graph node; use {hint}, or call "
+        f"it on x.data for a constant outside the graph"
+    )

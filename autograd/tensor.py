@@ -8,15 +8,22 @@ import numpy as np
 
 from autograd import composite, tensor_ops
 from autograd.engine import Node
-from autograd.op import Operators, TensorOp, apply, raw
+from autograd.numpy_functions import ACCEPTED, FUNCTIONS
+from autograd.op import Operators, TensorOp, apply, raw, refusal
 from autograd.tensor_ops import (
+    AsType,
     Axis,
+    Clip,
+    Cos,
     Index,
     LogSumExp,
     MatMul,
     Max,
+    Min,
+    Pow,
     PowConst,
     Reshape,
+    Sin,
     Sum,
     Transpose,
     sum_to_shape,
@@ -188,14 +195,15 @@ class Tensor(Operators, Node):
         return out
 
     def __pow__(self, n: Any) -> Tensor:
+        if isinstance(n, (Tensor, np.ndarray)):
+            return self._power(self, n)
         if isinstance(n, Node) or not isinstance(n, (int, float, np.number)):
-            raise TypeError(f"pow: expected a number as the exponent, got {type(n).__name__}")
+            raise TypeError(
+                f"pow: expected a number, a Tensor or an array as the exponent, "
+                f"got {type(n).__name__}"
+            )
         out: Tensor = apply(PowConst, self, n=float(n))
         return out
-
-    @staticmethod
-    def _inverse(constant: Any) -> Any:
-        return 1.0 / np.asarray(constant)  # numpy's rules: 1 / 0 is inf, with a warning
 
     def __getitem__(self, key: Any) -> Tensor:
         out: Tensor = apply(Index, self, key=_index_key(key))
@@ -242,6 +250,143 @@ class Tensor(Operators, Node):
         out: Tensor = apply(Transpose, self, axes=tuple(axes) or None)
         return out
 
+    # ------------------------------------------------------- more ops (numpy habits)
+    @staticmethod
+    def _power(base: Any, exponent: Any) -> Tensor:
+        out: Tensor = apply(Pow, base, exponent)
+        return out
+
+    def __rpow__(self, base: Any) -> Tensor:
+        return self._power(base, self)
+
+    def sin(self) -> Tensor:
+        """Sine."""
+        out: Tensor = apply(Sin, self)
+        return out
+
+    def cos(self) -> Tensor:
+        """Cosine."""
+        out: Tensor = apply(Cos, self)
+        return out
+
+    def min(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """Minimum over `axis`; tied minima share the gradient equally."""
+        out: Tensor = apply(Min, self, axis=_axis(axis), keepdims=keepdims)
+        return out
+
+    def argmax(self, axis: int | None = None, keepdims: bool = False) -> np.ndarray:
+        """The index of the maximum (of the flattened data when `axis` is None): an int array."""
+        return np.asarray(np.argmax(self.data, axis=axis, keepdims=keepdims))
+
+    def argmin(self, axis: int | None = None, keepdims: bool = False) -> np.ndarray:
+        """The index of the minimum (of the flattened data when `axis` is None): an int array."""
+        return np.asarray(np.argmin(self.data, axis=axis, keepdims=keepdims))
+
+    def var(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+        """Variance over `axis`, dividing by ``count - ddof`` (numpy's default ddof=0)."""
+        return composite.var(self, _axis(axis), keepdims, ddof)
+
+    def std(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+        """Standard deviation: ``sqrt(var(...))``."""
+        out: Tensor = self.var(axis, keepdims, ddof).sqrt()
+        return out
+
+    def clip(self, lo: Any = None, hi: Any = None) -> Tensor:
+        """`x` limited to [lo, hi]; the gradient is 1 where lo <= x <= hi, else 0 (PyTorch's).
+
+        The limits are constants: for limits with gradients, use `autograd.maximum`/`minimum`.
+        """
+        if lo is None and hi is None:
+            raise ValueError("clip: expected lo or hi (or both), got neither")
+        for limit in (lo, hi):
+            if isinstance(limit, Node) and limit.requires_grad:
+                raise TypeError(
+                    "clip: the limits are constants and would get no gradient; use "
+                    "autograd.maximum(x, lo) and autograd.minimum(x, hi) for that"
+                )
+        out: Tensor = apply(Clip, self, lo=raw(lo), hi=raw(hi))
+        return out
+
+    def flatten(self) -> Tensor:
+        """The data as one axis (a 0-d tensor gives shape (1,))."""
+        return self.reshape(-1)
+
+    def squeeze(self, axis: Axis = None) -> Tensor:
+        """Drop axes of size 1: all of them, or those in `axis` (each must have size 1)."""
+        shape = self.shape
+        if axis is None:
+            return self.reshape(tuple(n for n in shape if n != 1))
+        axes = {_check_axis("squeeze", a, len(shape)) for a in _axis_tuple(axis)}
+        for a in sorted(axes):
+            if shape[a] != 1:
+                raise ValueError(
+                    f"squeeze: axis {a} of a tensor of shape {shape} has size {shape[a]}, "
+                    "expected size 1"
+                )
+        return self.reshape(tuple(n for i, n in enumerate(shape) if i not in axes))
+
+    def unsqueeze(self, axis: int) -> Tensor:
+        """Insert an axis of size 1 at `axis` (negative counts from the end, as in PyTorch)."""
+        a = _check_axis("unsqueeze", axis, self.ndim + 1)
+        return self.reshape((*self.shape[:a], 1, *self.shape[a:]))
+
+    def astype(self, dtype: Any) -> Tensor:
+        """The tensor in another floating dtype; the gradient flows back in this one."""
+        if np.dtype(dtype).kind != "f":
+            raise TypeError(
+                f"astype: expected a floating dtype, got {np.dtype(dtype)}; for integers use "
+                "t.data.astype(...), a constant outside the graph"
+            )
+        out: Tensor = apply(AsType, self, dtype=np.dtype(dtype))
+        return out
+
+    def tolist(self) -> Any:
+        """The data as nested Python lists of floats (a float for a 0-d tensor)."""
+        return self.data.tolist()
+
+    def __float__(self) -> float:
+        if self.data.size != 1:
+            raise TypeError(f"float: expected a tensor with one element, got shape {self.shape}")
+        return float(self.data.reshape(()))
+
+    def requires_grad_(self, flag: bool = True) -> Tensor:
+        """Set whether this leaf records the ops on it and gets a ``.grad``; returns self.
+
+        Raises:
+            RuntimeError: When switching off a tensor that an op made (use ``.detach()``).
+        """
+        if self._rule is not None and not flag:
+            raise RuntimeError(
+                f"requires_grad_: this tensor was made by '{self.op}', so it is part of a "
+                "graph; use .detach() for a copy outside it"
+            )
+        self.requires_grad = bool(flag)
+        return self
+
+    # ---------------------------------------------------------- numpy's protocols
+    def __array_function__(
+        self, func: Any, types: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        """Run a numpy function on Tensors (``np.dot``, ``np.sum``) by its rule in `FUNCTIONS`."""
+        rule = FUNCTIONS.get(func)
+        module = func.__module__.removeprefix("numpy").lstrip(".")
+        name = f"{module}.{func.__name__}" if module else func.__name__
+        if rule is None:
+            raise refusal("Tensor", name)
+        accepted = ACCEPTED[func]
+        if kwargs and accepted is not None and not kwargs.keys() <= accepted:
+            raise refusal("Tensor", name, kwargs=set(kwargs) - accepted)
+        return rule(*args, **kwargs)
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        if self.requires_grad:
+            raise TypeError(
+                "np.asarray: this Tensor requires grad, and an array of it would leave the "
+                "graph silently; use t.detach().numpy() (or t.data) for a constant array"
+            )
+        data = self.data if dtype is None else self.data.astype(dtype)
+        return data.copy() if copy else data
+
 
 TensorOp.bind(Tensor)
 
@@ -281,6 +426,17 @@ def _axis(axis: Any) -> Any:
     if isinstance(axis, list):
         return tuple(axis)
     return axis
+
+
+def _axis_tuple(axis: Any) -> tuple[Any, ...]:
+    return tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+
+
+def _check_axis(name: str, axis: Any, ndim: int) -> int:
+    """`axis` as a non-negative int below `ndim` (negative counts from the end)."""
+    if not isinstance(axis, (int, np.integer)) or not -ndim <= axis < ndim:
+        raise ValueError(f"{name}: axis {axis!r} is out of range for {ndim} axes")
+    return int(axis) % ndim
 
 
 def _index_key(key: Any) -> Any:

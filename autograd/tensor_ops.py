@@ -8,13 +8,14 @@ serves the fast plain backward and ``create_graph``.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numpy as np
 
 from autograd import value_ops
 from autograd.engine import Node
-from autograd.op import TensorOp, apply, raw
+from autograd.op import TensorOp, apply, binary, raw
 
 Shape = tuple[int, ...]
 Axis = int | tuple[int, ...] | None
@@ -450,3 +451,192 @@ class Where(_ShapedOp):
     @staticmethod
     def vjp(g: Any, out: Any, x: Any, y: Any, cond: np.ndarray) -> tuple[Any, Any]:
         return g * cond, g * ~cond
+
+
+# ------------------------------------------------------------ more ops (numpy habits)
+
+
+def _where(cond: np.ndarray, x: Any, y: Any) -> Any:
+    """`cond` ? x : y for a rule: raw arrays, or nodes (x a node) with ``create_graph``."""
+    if isinstance(x, Node):
+        return apply(Where, x, y, cond=cond)
+    return np.where(cond, x, y)
+
+
+def _cos(x: Any) -> Any:
+    return np.cos(x) if isinstance(x, (np.ndarray, np.generic)) else x.cos()
+
+
+def _sin(x: Any) -> Any:
+    return np.sin(x) if isinstance(x, (np.ndarray, np.generic)) else x.sin()
+
+
+def _log(x: Any) -> Any:
+    return np.log(x) if isinstance(x, (np.ndarray, np.generic)) else x.log()
+
+
+class Div(_ShapedOp):
+    """x / y with broadcasting; d/dx = 1 / y, d/dy = -x / y ** 2. Follows numpy: 1 / 0 = inf."""
+
+    name = "/"
+    needs_mask = True  # a constant divisor (``x / 2``) gets no gradient computed
+
+    forward = staticmethod(np.divide)
+
+    @staticmethod
+    def vjp(g: Any, out: Any, x: Any, y: Any, needs: tuple[bool, bool]) -> tuple[Any, Any]:
+        return (g / y if needs[0] else None), (-(g * out) / y if needs[1] else None)
+
+
+class Pow(_ShapedOp):
+    """x ** y for tensors; d/dx = y * x ** (y - 1), d/dy = x ** y * log(x).
+
+    As in PyTorch, d/dx is 0 where y = 0, d/dy is 0 where x = 0 and y >= 0 (the limits), and
+    d/dy is nan for a negative x.
+    """
+
+    name = "**"
+    needs_mask = True  # ``2 ** x`` needs no gradient for its base, ``x ** y_data`` none for y
+
+    forward = staticmethod(np.power)
+
+    @staticmethod
+    def vjp(g: Any, out: Any, x: Any, y: Any, needs: tuple[bool, bool]) -> tuple[Any, Any]:
+        dx = dy = None
+        if needs[0]:
+            flat = raw(y) == 0  # x ** 0 is 1 everywhere, also at x = 0 where x ** -1 is inf
+            if flat.any():
+                with np.errstate(divide="ignore", invalid="ignore"):  # the masked inf
+                    dx = g * _where(~flat, y * x ** (y - 1), 0.0)
+            else:
+                dx = g * (y * x ** (y - 1))
+        if needs[1]:
+            limit = (raw(x) == 0) & (raw(y) >= 0)  # log(x) is replaced where the limit is 0
+            dy = g * (out * _log(_where(limit, x + 1, x) if limit.any() else x))
+        return dx, dy
+
+
+class Sin(TensorOp):
+    """sin(x); its derivative is cos(x)."""
+
+    name = "sin"
+    forward = staticmethod(np.sin)
+
+    @staticmethod
+    def vjp(g: Any, out: Any, x: Any) -> tuple[Any]:
+        return (g * _cos(x),)
+
+
+class Cos(TensorOp):
+    """cos(x); its derivative is -sin(x)."""
+
+    name = "cos"
+    forward = staticmethod(np.cos)
+
+    @staticmethod
+    def vjp(g: Any, out: Any, x: Any) -> tuple[Any]:
+        return (g * -_sin(x),)
+
+
+class Clip(TensorOp):
+    """x limited to [lo, hi] (None: no limit); its derivative is 1 where lo <= x <= hi, else 0.
+
+    Inclusive at both limits, as PyTorch's ``clamp``.
+    """
+
+    name = "clip"
+
+    @staticmethod
+    def forward(x: np.ndarray, lo: Any, hi: Any) -> Any:
+        return np.clip(x, lo, hi)
+
+    @staticmethod
+    def vjp(g: Any, out: Any, x: Any, lo: Any, hi: Any) -> tuple[Any]:
+        inside = np.ones(x.shape, dtype=bool)
+        if lo is not None:
+            inside &= raw(x) >= lo
+        if hi is not None:
+            inside &= raw(x) <= hi
+        return (g * inside,)
+
+
+class Maximum(_ShapedOp):
+    """The elementwise larger of x and y; where they tie, each gets half (as in PyTorch)."""
+
+    name = "maximum"
+    forward = staticmethod(np.maximum)
+
+    @staticmethod
+    def vjp(g: Any, out: Any, x: Any, y: Any) -> tuple[Any, Any]:
+        a, b = raw(x), raw(y)
+        share = (a > b) + 0.5 * (a == b)
+        return g * share, g * (1.0 - share)
+
+
+class Minimum(_ShapedOp):
+    """The elementwise smaller of x and y; where they tie, each gets half (as in PyTorch)."""
+
+    name = "minimum"
+    forward = staticmethod(np.minimum)
+
+    @staticmethod
+    def vjp(g: Any, out: Any, x: Any, y: Any) -> tuple[Any, Any]:
+        a, b = raw(x), raw(y)
+        share = (a < b) + 0.5 * (a == b)
+        return g * share, g * (1.0 - share)
+
+
+class Min(Max):
+    """Minimum over `axis`; tied minima share the gradient equally (`Max`'s rule)."""
+
+    name = "min"
+
+    @staticmethod
+    def forward(x: np.ndarray, axis: Axis, keepdims: bool) -> Any:
+        return x.min(axis=axis, keepdims=keepdims)
+
+    @classmethod
+    def explain(
+        cls, error: ValueError, inputs: tuple[Node, ...], params: dict[str, Any]
+    ) -> Exception:
+        return ValueError(
+            f"min: cannot reduce a tensor of shape {inputs[0].data.shape} over axis "
+            f"{params['axis']} ({error}); expected a non-empty axis"
+        )
+
+
+class AsType(TensorOp):
+    """x converted to another floating dtype; the gradient is g converted back."""
+
+    name = "astype"
+
+    @classmethod
+    def describe(cls, params: dict[str, Any]) -> str:
+        return f"astype({np.dtype(params['dtype'])})"
+
+    @staticmethod
+    def forward(x: np.ndarray, dtype: Any) -> Any:
+        return x.astype(dtype)
+
+    @staticmethod
+    def vjp(g: Any, out: Any, x: Any, dtype: Any) -> tuple[Any]:
+        return (g.astype(x.dtype),)
+
+
+# ------------------------------------------------------------------ numpy's ufuncs
+
+
+def _ufunc_power(x: Any, y: Any) -> Any:
+    if isinstance(y, (int, float, np.number)):
+        return apply(PowConst, x, n=float(y))
+    return binary(Pow, x, y)
+
+
+UFUNCS = {
+    **value_ops.ufunc_rules(globals()),
+    np.power: _ufunc_power,
+    np.matmul: partial(binary, MatMul),
+    np.maximum: partial(binary, Maximum),
+    np.minimum: partial(binary, Minimum),
+}
+"""The rule for each numpy ufunc on a Tensor (`Operators.__array_ufunc__` reads it)."""

@@ -80,10 +80,6 @@ class Value(Operators, Node):
         out: Value = apply(Pow, other, self)
         return out
 
-    @staticmethod
-    def _inverse(constant: Any) -> float:
-        return 1.0 / _to_float(constant)  # ZeroDivisionError for 0, as for Python floats
-
     def sin(self) -> Value:
         """Sine."""
         out: Value = apply(Sin, self)
@@ -93,6 +89,16 @@ class Value(Operators, Node):
         """Cosine."""
         out: Value = apply(Cos, self)
         return out
+
+    def item(self) -> float:
+        """The data as a Python float (as ``Tensor.item``)."""
+        return self.data
+
+    def __float__(self) -> float:
+        return self.data
+
+    def __format__(self, spec: str) -> str:
+        return format(self.data, spec) if spec else str(self)  # f"{v:.3f}" formats the data
 
     def __repr__(self) -> str:
         return f"Value(data={self.data:.6g}, grad={self.grad:.6g})"

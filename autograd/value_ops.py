@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import math
 import operator
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
-from autograd.op import ValueOp, raw
+import numpy as np
+
+from autograd.engine import Node
+from autograd.op import ValueOp, apply, binary, raw
 
 # ----------------------------------------------------------------- helpers for the rules
 
@@ -277,3 +282,82 @@ class Abs(ValueOp):
     def vjp(g: Any, out: Any, x: Any) -> tuple[Any]:
         v = raw(x)
         return (g * (1.0 if v > 0 else -1.0 if v < 0 else 0.0),)
+
+
+# ------------------------------------------------------------ more ops (numpy habits)
+
+
+class Div(ValueOp):
+    """x / y; d/dx = 1 / y, d/dy = -x / y ** 2 (written -out / y, reusing the output)."""
+
+    name = "/"
+
+    @staticmethod
+    def forward(x: float, y: float) -> float:
+        try:
+            return x / y
+        except ZeroDivisionError:
+            raise ZeroDivisionError(
+                f"/: division by zero ({x!r} / {y!r}); expected a non-zero divisor"
+            ) from None
+
+    @staticmethod
+    def vjp(g: Any, out: Any, x: Any, y: Any) -> tuple[Any, Any]:
+        return g / y, -(g * out) / y
+
+
+# ------------------------------------------------------------------ numpy's ufuncs
+
+
+def _ufunc_power(x: Any, y: Any) -> Any:
+    if isinstance(y, Node):
+        return binary(Pow, x, y)
+    return apply(PowConst, x, n=float(y))
+
+
+def compare(ufunc: Any) -> Callable[[Any, Any], Any]:
+    """A comparison ufunc on the operands' data: a bool or a boolean array, no node."""
+    return lambda x, y: ufunc(raw(x), raw(y))
+
+
+def same(x: Any, y: Any) -> bool:
+    """``np.equal`` on a node: identity, as ``==`` (nodes key dicts and sets)."""
+    return x is y
+
+
+def different(x: Any, y: Any) -> bool:
+    """``np.not_equal`` on a node: identity, as ``!=``."""
+    return x is not y
+
+
+_BINARY = {np.add: "Add", np.subtract: "Sub", np.multiply: "Mul", np.divide: "Div"}
+_UNARY = {
+    np.negative: "Neg",
+    np.exp: "Exp",
+    np.log: "Log",
+    np.tanh: "Tanh",
+    np.sqrt: "Sqrt",
+    np.absolute: "Abs",
+    np.sin: "Sin",
+    np.cos: "Cos",
+}
+
+
+def ufunc_rules(ops: dict[str, Any]) -> dict[Any, Callable[..., Any]]:
+    """The ufunc rules shared by both node kinds, over the op classes named in `ops`."""
+    rules: dict[Any, Callable[..., Any]] = {
+        np.square: partial(apply, ops["PowConst"], n=2.0),
+        np.greater: compare(np.greater),
+        np.greater_equal: compare(np.greater_equal),
+        np.less: compare(np.less),
+        np.less_equal: compare(np.less_equal),
+        np.equal: same,
+        np.not_equal: different,
+    }
+    rules.update({u: partial(binary, ops[name]) for u, name in _BINARY.items()})
+    rules.update({u: partial(apply, ops[name]) for u, name in _UNARY.items()})
+    return rules
+
+
+UFUNCS = {**ufunc_rules(globals()), np.power: _ufunc_power}
+"""The rule for each numpy ufunc on a Value (`Operators.__array_ufunc__` reads it)."""

@@ -2,10 +2,10 @@
 
 from autograd import __version__ as __version__  # one version for both packages
 from nn import data, plot
-from nn.layers import Linear, ReLU, Sequential, Sigmoid, Tanh
-from nn.losses import binary_cross_entropy, cross_entropy, hinge_loss, mse_loss
+from nn.layers import Dropout, Flatten, LayerNorm, Linear, ReLU, Sequential, Sigmoid, Tanh
+from nn.losses import binary_cross_entropy, cross_entropy, hinge_loss, l1_loss, mse_loss
 from nn.module import Module
-from nn.optim import SGD, Adam
+from nn.optim import SGD, Adam, AdamW
 from nn.scalar import MLP, Layer, Neuron
 from nn.train import fit
 
@@ -13,7 +13,11 @@ __all__ = [
     "MLP",
     "SGD",
     "Adam",
+    "AdamW",
+    "Dropout",
+    "Flatten",
     "Layer",
+    "LayerNorm",
     "Linear",
     "Module",
     "Neuron",
@@ -26,6 +30,7 @@ __all__ = [
     "data",
     "fit",
     "hinge_loss",
+    "l1_loss",
     "mse_loss",
     "plot",
 ]

@@ -39,6 +39,7 @@ class Linear(Module):
             stream between layers (``rng = np.random.default_rng(0)``, then
             ``Linear(2, 16, seed=rng)``, ``Linear(16, 1, seed=rng)``), or None for fresh
             randomness.
+        dtype: The parameters' floating dtype (``np.float32`` for a float32 model).
 
     Raises:
         ValueError: For ``nin < 1`` or ``nout < 1``.
@@ -58,6 +59,7 @@ class Linear(Module):
         bias: bool = True,
         *,
         seed: int | np.random.Generator | None = None,
+        dtype: Any = np.float64,
     ) -> None:
         for arg, value in (("nin", nin), ("nout", nout)):
             if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
@@ -68,10 +70,16 @@ class Linear(Module):
         self.weight = Tensor(
             rng.uniform(-bound, bound, size=(self.nin, self.nout)),
             requires_grad=True,
+            dtype=dtype,
             label="weight",
         )
         self.bias = (
-            Tensor(rng.uniform(-bound, bound, size=self.nout), requires_grad=True, label="bias")
+            Tensor(
+                rng.uniform(-bound, bound, size=self.nout),
+                requires_grad=True,
+                dtype=dtype,
+                label="bias",
+            )
             if bias
             else None
         )
@@ -175,3 +183,102 @@ class Sequential(Module):
 
     def __iter__(self) -> Iterator[Module]:
         return iter(self.modules)
+
+
+class Dropout(Module):
+    """Zero each element with probability `p` in training mode, scaling the rest by 1/(1-p).
+
+    In evaluation mode (``model.eval()``) it is the identity, as in PyTorch.
+
+    Args:
+        p: The probability of dropping an element, in [0, 1].
+        seed: An int or ``numpy.random.Generator`` for reproducible masks, or None.
+
+    Raises:
+        ValueError: For `p` outside [0, 1].
+    """
+
+    p: float
+    _rng: np.random.Generator
+
+    def __init__(self, p: float = 0.5, *, seed: int | np.random.Generator | None = None) -> None:
+        if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0.0 <= p <= 1.0:
+            raise ValueError(f"Dropout: p must be a probability in [0, 1], got {p!r}")
+        self.p = float(p)
+        self._rng = np.random.default_rng(seed)
+
+    def forward(self, x: Any) -> Tensor:
+        """Apply dropout (in training mode) to a Tensor or array."""
+        t = _as_tensor(x)
+        if not self.training or self.p == 0.0:
+            return t
+        keep = self._rng.random(t.shape) >= self.p
+        scale = 0.0 if self.p == 1.0 else 1.0 / (1.0 - self.p)  # p = 1 drops everything
+        out: Tensor = t * (keep * scale).astype(t.dtype)
+        return out
+
+    def extra_repr(self) -> str:
+        """``p``."""
+        return f"p={self.p:g}"
+
+
+class LayerNorm(Module):
+    """Normalise the last axis to mean 0 and variance 1, then scale and shift elementwise.
+
+    ``(x - mean) / sqrt(var + eps) * weight + bias`` over the last axis (the biased
+    variance), with `weight` starting at ones and `bias` at zeros: ``torch.nn.LayerNorm(n)``.
+
+    Args:
+        n: The size of the last axis.
+        eps: Added to the variance for stability.
+        dtype: The parameters' floating dtype.
+
+    Raises:
+        ValueError: For ``n < 1``.
+    """
+
+    n: int
+    eps: float
+    weight: Tensor
+    bias: Tensor
+
+    def __init__(self, n: int, eps: float = 1e-5, *, dtype: Any = np.float64) -> None:
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+            raise ValueError(f"LayerNorm: n must be a positive int, got {n!r}")
+        self.n = int(n)
+        self.eps = float(eps)
+        self.weight = Tensor(np.ones(self.n), requires_grad=True, dtype=dtype, label="weight")
+        self.bias = Tensor(np.zeros(self.n), requires_grad=True, dtype=dtype, label="bias")
+
+    def forward(self, x: Any) -> Tensor:
+        """Normalise a (..., n) Tensor or array.
+
+        Raises:
+            ValueError: When the last axis of `x` is not ``n`` long.
+        """
+        t = _as_tensor(x)
+        if t.ndim == 0 or t.shape[-1] != self.n:
+            raise ValueError(f"LayerNorm: expected input of shape (..., {self.n}), got {t.shape}")
+        centred = t - t.mean(axis=-1, keepdims=True)
+        spread = (t.var(axis=-1, keepdims=True) + self.eps).sqrt()
+        out: Tensor = centred / spread * self.weight + self.bias
+        return out
+
+    def extra_repr(self) -> str:
+        """``n`` and ``eps``."""
+        return f"{self.n}, eps={self.eps:g}"
+
+
+class Flatten(Module):
+    """Flatten every axis after the first: (N, ...) to (N, features), as ``torch.nn.Flatten``."""
+
+    def forward(self, x: Any) -> Tensor:
+        """Reshape a Tensor or array of at least one axis to two axes.
+
+        Raises:
+            ValueError: For a 0-d input.
+        """
+        t = _as_tensor(x)
+        if t.ndim == 0:
+            raise ValueError("Flatten: expected an input with a batch axis, got a 0-d tensor")
+        return t.reshape(t.shape[0], math.prod(t.shape[1:]))

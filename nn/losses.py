@@ -14,7 +14,7 @@ other difference raises `ValueError` naming the loss and both shapes.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -24,7 +24,7 @@ from autograd import Tensor, Value
 from autograd.op import apply
 from autograd.tensor_ops import SoftmaxCrossEntropy
 
-__all__ = ["binary_cross_entropy", "cross_entropy", "hinge_loss", "mse_loss"]
+__all__ = ["binary_cross_entropy", "cross_entropy", "hinge_loss", "l1_loss", "mse_loss"]
 
 _LOG_FLOOR = -100.0
 """PyTorch clamps log(p) in binary cross-entropy at -100, so p = 0 or 1 gives a finite loss."""
@@ -158,14 +158,7 @@ def mse_loss(pred: Any, target: Any) -> Any:
         >>> mse_loss([Value(1.0), Value(3.0)], [0.0, 1.0]).data
         2.5
     """
-    name = "mse_loss"
-    tensor = _as_pred_tensor(pred)
-    if tensor is not None:
-        _check_nonempty(name, tensor)
-        return ((tensor - _tensor_target(name, tensor, target)) ** 2).mean()
-    preds, shape = _value_grid(name, pred)
-    targets = _match(name, shape, _as_array(name, target)).ravel().tolist()
-    return _mean(name, [(p - t) ** 2 for p, t in zip(preds, targets, strict=True)])
+    return _elementwise_mean("mse_loss", pred, target, lambda d: d**2)
 
 
 def binary_cross_entropy(prob: Any, target: Any) -> Any:
@@ -317,3 +310,37 @@ def hinge_loss(scores: Any, labels: Any) -> Any:
         name,
         [(1.0 + (-y) * s).relu() for s, y in zip(preds, labels_arr.ravel().tolist(), strict=True)],
     )
+
+
+def l1_loss(pred: Any, target: Any) -> Any:
+    """Mean absolute error, ``mean(|pred - target|)`` over every element (PyTorch's l1_loss).
+
+    The gradient of ``|x|`` at 0 is 0, as in PyTorch.
+
+    Args:
+        pred: A Tensor, or a Value / list of Values / list of lists of Values.
+        target: Numbers of the same shape.
+
+    Returns:
+        A one-element Tensor, or a Value.
+
+    Raises:
+        ValueError: When the shapes differ (beyond axes of size 1).
+
+    Example:
+        >>> from autograd import Value
+        >>> l1_loss([Value(1.0), Value(3.0)], [0.0, 1.0]).data
+        1.5
+    """
+    return _elementwise_mean("l1_loss", pred, target, lambda d: d.abs())
+
+
+def _elementwise_mean(name: str, pred: Any, target: Any, term: Callable[[Any], Any]) -> Any:
+    """The mean of ``term(pred - target)`` over every element, for a Tensor or Values."""
+    tensor = _as_pred_tensor(pred)
+    if tensor is not None:
+        _check_nonempty(name, tensor)
+        return term(tensor - _tensor_target(name, tensor, target)).mean()
+    preds, shape = _value_grid(name, pred)
+    targets = _match(name, shape, _as_array(name, target)).ravel().tolist()
+    return _mean(name, [term(p - t) for p, t in zip(preds, targets, strict=True)])

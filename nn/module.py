@@ -46,6 +46,8 @@ class Module:
 
     _repr_children: ClassVar[bool] = True
     """Whether `repr` lists the sub-modules (a `Layer` of 16 neurons prints one line)."""
+    training: bool = True
+    """Training mode (the default) or evaluation mode: see `train` and `eval`."""
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """Compute the module's output. Subclasses override this."""
@@ -198,6 +200,20 @@ class Module:
             state = {name: f[name] for name in f.files}
         self.load_state_dict(state)
         return self
+
+    # ------------------------------------------------------------------ modes
+    def train(self: M, mode: bool = True) -> M:
+        """Set training mode (evaluation mode for ``mode=False``) here and in every sub-module.
+
+        `Dropout` drops elements only in training mode. Returns self.
+        """
+        for _, module in self.named_modules():
+            module.training = bool(mode)
+        return self
+
+    def eval(self: M) -> M:
+        """Set evaluation mode here and in every sub-module: ``train(False)``."""
+        return self.train(False)
 
     # ------------------------------------------------------------------ printing
     def extra_repr(self) -> str:

@@ -10,14 +10,14 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from autograd import Value
 from autograd.engine import Node
 
-__all__ = ["SGD", "Adam", "Optimizer"]
+__all__ = ["SGD", "Adam", "AdamW", "Optimizer"]
 
 
 class Optimizer:
@@ -188,9 +188,11 @@ class Adam(Optimizer):
         self.weight_decay = _check("Adam", "weight_decay", weight_decay)
         super().__init__(params)
 
+    _decoupled: ClassVar[bool] = False  # AdamW decays the weights instead of the gradient
+
     def _update(self, x: Any, g: Any, state: dict[str, Any]) -> Any:
         b1, b2 = self.betas
-        if self.weight_decay != 0:
+        if self.weight_decay != 0 and not self._decoupled:
             g = g + self.weight_decay * x
         t = state["step"] = state.get("step", 0) + 1
         m = state.get("exp_avg", 0.0)
@@ -203,3 +205,36 @@ class Adam(Optimizer):
         step_size = self.lr / bias_correction1
         denom = _sqrt(v) / bias_correction2**0.5 + self.eps
         return x - step_size * (m / denom)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov and Hutter), as ``torch.optim.AdamW``.
+
+    Each step first shrinks the parameter, ``p = p * (1 - lr * weight_decay)``, then takes
+    the Adam step on the plain gradient (no L2 term in it).
+
+    Args:
+        params: `Value` or `Tensor` parameters.
+        lr: The learning rate.
+        betas: Decay rates ``(b1, b2)`` of the moment estimates, each in [0, 1).
+        eps: Added to the denominator for stability, >= 0.
+        weight_decay: The decay factor per unit of learning rate, >= 0.
+
+    Raises:
+        ValueError: For an empty parameter list or a hyperparameter out of range.
+    """
+
+    _decoupled = True
+
+    def __init__(
+        self,
+        params: Iterable[Node],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+    ) -> None:
+        super().__init__(params, lr, betas, eps, _check("AdamW", "weight_decay", weight_decay))
+
+    def _update(self, x: Any, g: Any, state: dict[str, Any]) -> Any:
+        return super()._update(x * (1.0 - self.lr * self.weight_decay), g, state)

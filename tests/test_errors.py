@@ -43,7 +43,6 @@ def test_value_accepts_ints_floats_numpy_scalars_and_one_element_arrays() -> Non
         (lambda: Value(0.0) ** -1, r"pow: 0\.0 \*\* -1 is undefined"),
         (lambda: Value(0.0) ** Value(-2.0), r"pow: 0\.0 \*\* -2 is undefined"),
         (lambda: Value(-8.0) ** (1 / 3), r"pow: -8 \*\* 0\.333.* is not a real number"),
-        (lambda: Value(1.0) / Value(0.0), r"pow: 0\.0 \*\* -1 is undefined"),
     ],
 )
 def test_value_domain_errors_name_the_op_and_the_value(make, match) -> None:
@@ -122,10 +121,10 @@ def test_backward_on_a_multi_element_tensor_needs_grad() -> None:
         t.backward(np.ones(2))
 
 
-def test_tensor_pow_needs_a_number() -> None:
+def test_tensor_pow_needs_a_number_or_a_tensor() -> None:
     t = Tensor([1.0])
-    with pytest.raises(TypeError, match="pow: expected a number as the exponent, got Tensor"):
-        t ** Tensor([2.0])
+    with pytest.raises(TypeError, match="pow: expected a number, a Tensor or an array as the ex"):
+        t ** "2"
 
 
 def test_item_needs_one_element() -> None:
