@@ -12,11 +12,13 @@ from autograd.engine import (
     topological_order,
 )
 from autograd.gradcheck import gradcheck
+from autograd.page import Page, step_through
 from autograd.tensor import Tensor
 from autograd.value import Value
 from autograd.viz import draw_graph
 
 __all__ = [
+    "Page",
     "Step",
     "Tensor",
     "Value",
@@ -28,6 +30,7 @@ __all__ = [
     "gradcheck",
     "no_grad",
     "stack",
+    "step_through",
     "topological_order",
     "where",
 ]

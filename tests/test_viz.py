@@ -23,7 +23,7 @@ from autograd.viz import Drawing, GraphvizNotFoundError, draw_graph
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot missing")
 
-RECORD = re.compile(r'^\s*(n\d+) \[label="(.*?)" .*shape=Mrecord', re.M)
+RECORD = re.compile(r'^\s*(n\d+) \[label="(.*?)" .*shape=M?record', re.M)
 OP = re.compile(r'^\s*(n\d+)_op \[label=(".*?"|\S+) ', re.M)
 EDGE = re.compile(r"^\s*(\w+) -> (\w+)", re.M)
 
@@ -464,7 +464,8 @@ def test_step_highlights_its_node_and_labels_local_derivatives() -> None:
     assert sorted(labels) == sorted(
         [(ids["x"], f"{ids['p']}_op", "3", "3"), (ids["y"], f"{ids['p']}_op", "2", "2")]
     )
-    assert "backward step 1 of 2" in dot.source
+    # Steps count from 1: after one step, the next is step 2 of 2.
+    assert "after 1 of 2 steps; next, step 2: p (grad 1)" in dot.source
     dot0 = draw_graph(z, step=0)  # the root's step: both edges of + carry local 1
     (line0,) = highlighted(dot0)
     assert 'label="z |' in line0
