@@ -46,6 +46,9 @@ __all__ = ["Page", "step_through"]
 PANEL_TENSOR = 36
 """The node panel shows a Tensor's numbers when it has at most this many elements."""
 
+EDGE_TEXT = 28
+"""The most characters of an array's values on an edge label (the caption has them all)."""
+
 _NOT_REACHED = "grad \u2026"
 
 
@@ -179,6 +182,7 @@ def _replay(
                 name=display_name(parent, scene.names),
                 local=value_text(local),
                 added=value_text(added),
+                edge=[f"local {_short(local)}", f"adds {_short(added)}"],
                 localLong=_long(local),
                 addedLong=_long(added),
             )
@@ -225,6 +229,12 @@ def _long(x: Any) -> str:
     if a.size <= PANEL_TENSOR:
         return array_text(a, 6, PANEL_TENSOR)
     return value_text(a, 6)
+
+
+def _short(x: Any) -> str:
+    """An edge label's number: a small array's values if they fit in a line, else its range."""
+    text = value_text(x)
+    return text if len(text) <= EDGE_TEXT else value_text(x, threshold=0)
 
 
 def _width(text: str) -> int:

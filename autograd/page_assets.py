@@ -52,6 +52,7 @@ svg .node.selected path, svg .node.selected polygon { stroke: #2563eb; stroke-wi
 svg .node.hot ellipse { stroke: #ea580c; stroke-width: 2; }
 svg .edge.hot path { stroke: #ea580c; stroke-width: 2; }
 svg .edge.hot polygon { stroke: #ea580c; fill: #ea580c; }
+svg .step-label { pointer-events: none; }
 svg .step-label rect { fill: #fff; fill-opacity: 0.9; stroke: #fdba74; }
 svg .step-label text { fill: #c2410c; font: 10px Helvetica, Arial, sans-serif; }
 """
@@ -113,32 +114,51 @@ SCRIPT = r"""
     return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height &&
       b.y < a.y + a.height;
   }
-  // A label near the parent's end of the edge, moved down past the labels placed before.
+  // A label at the middle of the edge, moved up or down to free space if nodes or the
+  // labels placed before are in the way.
+  var obstacles = null;
   function edgeLabel(edge, lines, placed) {
     var path = edge.querySelector("path");
     if (!path) return;
-    var at = path.getPointAtLength(path.getTotalLength() * 0.45);
+    if (obstacles === null) {
+      obstacles = Array.prototype.map.call(svg.querySelectorAll("g.node"), function (g) {
+        return g.getBBox();
+      });
+    }
+    var at = path.getPointAtLength(path.getTotalLength() / 2);
     var g = document.createElementNS(SVGNS, "g"), rect = document.createElementNS(SVGNS, "rect");
     var text = document.createElementNS(SVGNS, "text");
     g.setAttribute("class", "step-label");
     text.setAttribute("text-anchor", "middle");
+    lines.forEach(function (line, j) {
+      var span = document.createElementNS(SVGNS, "tspan");
+      span.setAttribute("x", at.x);
+      span.setAttribute("dy", j === 0 ? 0 : 11);
+      span.textContent = line;
+      text.appendChild(span);
+    });
     g.appendChild(rect);
     g.appendChild(text);
     layer.appendChild(g);
-    var y = at.y - 6 * lines.length, box;
-    for (var tries = 0; tries < 20; tries++) {
-      text.textContent = "";
-      lines.forEach(function (line, j) {
-        var span = document.createElementNS(SVGNS, "tspan");
-        span.setAttribute("x", at.x);
-        span.setAttribute("y", y + 11 * (j + 1));
-        span.textContent = line;
-        text.appendChild(span);
-      });
-      box = text.getBBox();
-      if (!placed.some(function (p) { return overlaps(p, box); })) break;
-      y += box.height + 2;
+    text.setAttribute("y", at.y);
+    var box = text.getBBox(), base = at.y - box.height / 2 + (at.y - box.y), best = base;
+    var bounds = svg.querySelector("g.graph > polygon").getBBox();
+    var dx = Math.max(bounds.x - box.x, Math.min(0, bounds.x + bounds.width - box.x - box.width));
+    Array.prototype.forEach.call(text.childNodes, function (span) {
+      span.setAttribute("x", at.x + dx);  // kept inside the picture, left and right
+    });
+    box = text.getBBox();
+    function free(y) {
+      var b = {x: box.x, y: box.y + y - at.y, width: box.width, height: box.height};
+      return b.y >= bounds.y && b.y + b.height <= bounds.y + bounds.height &&
+        !obstacles.concat(placed).some(function (o) { return overlaps(o, b); });
     }
+    for (var i = 1; i < 24; i++) {  // base, then below and above, further and further
+      var y = base + (i % 2 ? 1 : -1) * Math.floor(i / 2) * (box.height / 2 + 2);
+      if (free(y)) { best = y; break; }
+    }
+    text.setAttribute("y", best);
+    box = text.getBBox();
     placed.push(box);
     rect.setAttribute("x", box.x - 2);
     rect.setAttribute("y", box.y - 1);
@@ -167,8 +187,8 @@ SCRIPT = r"""
     }
     var s = steps[step - 1], shown = s.terms.slice(0, 4).map(function (t) { return gets(s, t); });
     if (s.terms.length > 4) shown.push("and " + (s.terms.length - 4) + " more");
-    var where = s.node < 0 ? ", outside the picture," : "";
-    var text = head + s.who + where + " (grad " + s.grad + ") passes its gradient to its " +
+    var where = s.node < 0 ? "outside the picture, " : "";
+    var text = head + where + s.who + " (grad " + s.grad + ") passes its gradient to its " +
       "inputs" + (shown.length ? ": " + shown.join("; ") : "") + ".";
     return step === total ? text + " Done: every gradient is complete." : text;
   }
@@ -193,7 +213,7 @@ SCRIPT = r"""
       s.terms.forEach(function (t) {
         if (t.to < 0) return;
         var edge = mark(id + "_op_in" + t.slot);
-        if (edge) edgeLabel(edge, ["local " + t.local, "adds " + t.added], placed);
+        if (edge) edgeLabel(edge, t.edge, placed);
       });
       reveal(groups[s.node]);
     }

@@ -784,14 +784,17 @@ def value_text(x: Any, digits: int = 4, threshold: int = SMALL_TENSOR) -> str:
 
 
 def display_name(node: Node, names: dict[int, str]) -> str:
-    """A node's name in captions: its parameter name or label, else its op and data."""
+    """A node's name in captions: its parameter name or label, else what it is and holds."""
     name = names.get(id(node), node.label)
     if name:
         return name
-    what = (
-        f"of shape {tuple(node.data.shape)}" if is_tensor(node) else f"with data {num(node.data)}"
-    )
-    return f"the '{op_text(node) or 'leaf'}' node {what}"
+    if is_tensor(node):
+        what = f"of shape {tuple(node.data.shape)}"
+    else:
+        what = num(node.data) if not node.parents else f"with data {num(node.data)}"
+    if node.parents:
+        return f"the '{op_text(node)}' node {what}"
+    return f"the {'leaf' if node.requires_grad and is_tensor(node) else 'constant'} {what}"
 
 
 def _step_caption(steps: list[Step], k: int, names: dict[int, str]) -> str:
