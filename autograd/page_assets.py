@@ -330,8 +330,18 @@ SCRIPT = r"""
     };
     if (keys[e.key]) { e.preventDefault(); keys[e.key](); }
   });
-  // Start scaled to the width when that keeps the text at least 75 % of its size.
-  if (svg.getBoundingClientRect().width <= graph.clientWidth / 0.75) buttons.fit.click();
+  // Start scaled to the width when that keeps the text at least 75 % of its size; an
+  // iframe may not be laid out yet, so decide once the picture's box has a width.
+  var natural = parseFloat(svg.getAttribute("width")) * 4 / 3;  // pt to px
+  function autoFit() {
+    if (!graph.clientWidth) return false;
+    if (natural <= graph.clientWidth / 0.75) buttons.fit.click();
+    return true;
+  }
+  if (!autoFit() && window.ResizeObserver) {
+    var watch = new ResizeObserver(function () { if (autoFit()) watch.disconnect(); });
+    watch.observe(graph);
+  }
   window.chainrule = { get step() { return step; }, steps: total, goto: goto };
   render();
 })();
