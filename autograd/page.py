@@ -25,6 +25,7 @@ from autograd.viz import (
     KIND_NAMES,
     OP_STYLE,
     STYLE,
+    GraphvizNotFoundError,
     Scene,
     array_text,
     check_max_nodes,
@@ -243,7 +244,10 @@ def _width(text: str) -> int:
 
 def _svg(scene: Scene) -> str:
     """The scene laid out by ``dot``, as an inline ``<svg>`` element without tooltips' ids."""
-    svg: str = scene.draw().pipe(format="svg", encoding="utf-8")
+    try:
+        svg: str = scene.draw().pipe(format="svg", encoding="utf-8")
+    except GraphvizNotFoundError as err:
+        raise GraphvizNotFoundError(str(err.__cause__ or ""), "step_through") from err
     svg = svg[svg.index("<svg") :]
     return re.sub(r"<title>.*?</title>\n?", "", svg)
 

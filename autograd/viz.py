@@ -81,8 +81,8 @@ class GraphvizNotFoundError(graphviz.ExecutableNotFound):  # type: ignore[misc]
     that catches either keeps working; the message says how to install Graphviz.
     """
 
-    def __init__(self, detail: str = "") -> None:
-        message = f"draw_graph: {INSTALL_HINT}"
+    def __init__(self, detail: str = "", function: str = "draw_graph") -> None:
+        message = f"{function}: {INSTALL_HINT}"
         RuntimeError.__init__(self, f"{message} ({detail})" if detail else message)
 
 

@@ -18,6 +18,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 import pytest
+from test_viz import neuron as micrograd_neuron
 
 import nn
 from autograd import Page, Tensor, Value, backward_steps, step_through, topological_order
@@ -263,12 +264,8 @@ def check_panel(view: View, name: str, node: Any, steps: list[Any], k: int) -> N
 
 
 def neuron() -> tuple[Value, dict[str, Value]]:
-    """micrograd's neuron: o = tanh(x1*w1 + x2*w2 + b), with o = 1/sqrt(2)."""
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    o = (x1 * w1 + x2 * w2 + b).tanh()
-    o.label = "o"
+    """micrograd's neuron, every node named."""
+    o, _ = micrograd_neuron()
     return o, label_all(o)
 
 
@@ -559,3 +556,14 @@ def test_bad_arguments() -> None:
     t = Tensor(np.ones(3), requires_grad=True)
     with pytest.raises(ValueError, match=r"^step_through: the root must hold one number.*\.sum"):
         step_through(t * 2.0)
+
+
+def test_missing_dot_says_how_to_install_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from autograd.viz import GraphvizNotFoundError
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    o, _ = neuron()
+    with pytest.raises(GraphvizNotFoundError, match=r"^step_through: .*apt-get install graphviz"):
+        step_through(o)
