@@ -706,8 +706,8 @@ def test_the_moons_loss_is_drawn_readably_by_default() -> None:
     assert f"{total - MAX_NODES:,} more nodes not shown" in dot.source
     svg = ET.fromstring(dot.pipe(format="svg"))
     width, height = (float(svg.get(k, "0").removesuffix("pt")) for k in ("width", "height"))
-    # Text of 11 pt stays legible when the picture is shown at most 4x reduced on a screen.
-    assert width * height < 4000 * 1500
+    # About three screens of 11 pt text (the old default, 500 nodes: 5,700 x 5,600 pt).
+    assert width * height < 3000 * 1000
 
 
 def record_line(dot: graphviz.Digraph, start: str) -> str:
