@@ -216,6 +216,8 @@ SCRIPT = r"""
         if (edge) edgeLabel(edge, t.edge, placed);
       });
       reveal(groups[s.node]);
+    } else if (s === null && groups[0]) {
+      reveal(groups[0]);  // the root, where the pass starts
     }
     caption.textContent = captionText();
     counter.textContent = step + " / " + total;
