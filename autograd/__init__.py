@@ -25,11 +25,13 @@ from autograd.functions import (
     zeros_like,
 )
 from autograd.gradcheck import gradcheck
+from autograd.page import Page, step_through
 from autograd.tensor import Tensor
 from autograd.value import Value
 from autograd.viz import draw_graph
 
 __all__ = [
+    "Page",
     "Step",
     "Tensor",
     "Value",
@@ -50,6 +52,7 @@ __all__ = [
     "rand",
     "randn",
     "stack",
+    "step_through",
     "topological_order",
     "where",
     "zeros",
