@@ -2,6 +2,10 @@
 
 __version__ = "0.2.0"  # the one version number: the package metadata and the CLI read it
 
+from autograd.install import check_install
+
+check_install()  # before anything else: another package's files in this folder break imports
+
 from autograd.composite import concat, stack, where
 from autograd.engine import (
     Step,
