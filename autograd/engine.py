@@ -86,7 +86,7 @@ class Node:
     - `_fit(g)`: shape a gradient sent to this node like it (a Tensor un-broadcasts).
     - `_accumulate(g)`: add a pass's gradient to ``.grad``. `g` may be shared with other
       nodes' gradients: a kind with mutable data copies what it keeps.
-    - `_clear_grad()`: reset ``.grad`` to its value before any pass.
+    - `zero_grad()` (public): reset ``.grad`` to its value before any pass.
     - `_lift(x, like)` / `_wrap(data)`: a constant node from an operand or from raw data.
     - `_all_finite(data)`: whether raw data holds no nan or inf (`detect_anomaly`).
     """
@@ -236,7 +236,8 @@ class Node:
         """An `_accumulate` for immutable gradients (floats): ``.grad += g``."""
         self.grad += g
 
-    def _clear_grad(self) -> None:
+    def zero_grad(self) -> None:
+        """Reset ``.grad`` to its value before any pass (0.0 for a Value, None for a Tensor)."""
         self.grad = self._grad_start
 
     @classmethod

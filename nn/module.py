@@ -120,7 +120,7 @@ class Module:
     def zero_grad(self) -> None:
         """Reset gradients: a `Value` parameter's to 0.0, a `Tensor`'s to None (as PyTorch)."""
         for p in self.parameters():
-            p.grad = 0.0 if isinstance(p, Value) else None
+            p.zero_grad()  # the node kind knows its empty gradient
 
     # ------------------------------------------------------------------ state
     def state_dict(self) -> dict[str, np.ndarray]:

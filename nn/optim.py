@@ -51,7 +51,7 @@ class Optimizer:
     def zero_grad(self) -> None:
         """Reset gradients: a `Value`'s to 0.0, a `Tensor`'s to None (PyTorch's default)."""
         for p in self.params:
-            p.grad = 0.0 if isinstance(p, Value) else None
+            p.zero_grad()  # the node kind knows its empty gradient
 
     def step(self) -> None:
         """Update every parameter that has a gradient (a Tensor with grad None is skipped)."""
