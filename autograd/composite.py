@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from autograd.op import apply, raw
-from autograd.tensor_ops import Axis, Concat, Where, _keepdims_shape
+from autograd.tensor_ops import Axis, Concat, Where, _keepdims_shape, axes_of, shift
 
 if TYPE_CHECKING:
     from autograd.tensor import Tensor
@@ -18,26 +19,37 @@ __all__ = ["concat", "log_softmax", "mean", "softmax", "stack", "where"]
 
 
 def mean(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
-    """The mean over `axis`: a sum times 1/count."""
-    count = x.size // max(1, math.prod(_keepdims_shape(x.shape, axis)))
-    total: Tensor = x.sum(axis=axis, keepdims=keepdims) * (1.0 / max(count, 1))
+    """The mean over `axis`: a sum times 1/count; nan over no elements, as numpy."""
+    count = x.size // max(1, math.prod(_keepdims_shape(x.shape, axes_of("mean", axis, x.shape))))
+    if count == 0:
+        warnings.warn("mean: the mean of an empty tensor is nan", RuntimeWarning, stacklevel=3)
+    total: Tensor = x.sum(axis=axis, keepdims=keepdims) * (1.0 / count if count else math.nan)
     return total
 
 
-def softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """exp(x) normalised along `axis`; finite for any finite input (via logsumexp)."""
-    out: Tensor = log_softmax(x, axis).exp()
+def softmax(x: Tensor, axis: Axis = -1) -> Tensor:
+    """exp(x) normalised along `axis`, computed from ``x - max(x)``: exact for any finite x."""
+    e: Tensor = (x - shift(x.data, axes_of("softmax", axis, x.shape))).exp()
+    if e.size == 0:  # nothing to normalise (and no 1 / 0 to warn about)
+        return e
+    out: Tensor = e / e.sum(axis=axis, keepdims=True)
     return out
 
 
-def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """The log of softmax: x - logsumexp(x) along `axis`; finite for any finite input."""
-    out: Tensor = x - x.logsumexp(axis=axis, keepdims=True)
+def log_softmax(x: Tensor, axis: Axis = -1) -> Tensor:
+    """The log of softmax along `axis`, computed from ``x - max(x)``: exact for any finite x.
+
+    ``x - logsumexp(x)`` would lose the digits of x below the rounding of a large logsumexp
+    (at 1e16 a row of softmax summed to 0.42). The shift is a constant of the graph: the
+    result does not depend on it, so no gradient needs to flow through the maximum.
+    """
+    shifted = x - shift(x.data, axes_of("log_softmax", axis, x.shape))
+    out: Tensor = shifted - shifted.logsumexp(axis=axis, keepdims=True)
     return out
 
 
-def concat(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis.
+def concat(tensors: Sequence[Any], axis: int | None = 0) -> Tensor:
+    """Join tensors along an existing axis (None: flattened first, as numpy).
 
     Example:
         >>> from autograd import Tensor
@@ -46,7 +58,10 @@ def concat(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     """
     if not tensors:
         raise ValueError("concat: expected at least one tensor, got none")
-    return apply(Concat, *_as_tensors(tensors), axis=axis)
+    ts = _as_tensors(tensors)
+    if axis is not None:
+        axes_of("concat", axis, ts[0].shape)
+    return apply(Concat, *ts, axis=axis)
 
 
 def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:

@@ -1,0 +1,268 @@
+"""Edge inputs of the ops: axes of every sign and form, 0-d and empty tensors, huge logits,
+powers at 0, and the inputs gradcheck perturbs. References: PyTorch float64 and closed forms."""
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+
+import autograd
+from autograd import Tensor, grad
+
+torch = pytest.importorskip("torch")
+
+
+def _both(ours, theirs, shape, seed=0):
+    """Forward and gradient of `ours` on a Tensor and `theirs` on a float64 torch tensor."""
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal(shape)
+    x = Tensor(a, requires_grad=True)
+    out = ours(x)
+    g = rng.standard_normal(out.shape)
+    out.backward(g)
+    t = torch.tensor(a, requires_grad=True)
+    ref = theirs(t)
+    ref.backward(torch.tensor(g))
+    assert out.shape == tuple(ref.shape)
+    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-12, atol=1e-14)
+    assert x.grad.shape == x.shape
+    np.testing.assert_allclose(x.grad, t.grad.numpy(), rtol=1e-12, atol=1e-14)
+
+
+# ------------------------------------------------------------------------------ axes
+
+
+def _signed_permutations(ndim):
+    """Every permutation of range(ndim), each axis written as i or i - ndim."""
+    for perm in itertools.permutations(range(ndim)):
+        for signs in itertools.product((0, 1), repeat=ndim):
+            yield tuple(a - ndim * s for a, s in zip(perm, signs, strict=True))
+
+
+@pytest.mark.parametrize(
+    ("shape", "axes"),
+    [(s, axes) for s in [(2, 3, 4), (3, 4), (5,)] for axes in _signed_permutations(len(s))],
+)
+def test_transpose_with_axes_of_either_sign_matches_torch(shape, axes) -> None:
+    _both(lambda x: x.transpose(*axes), lambda t: t.permute(*axes), shape)
+
+
+def test_transpose_of_the_issue_negative_axes() -> None:
+    _both(lambda x: x.transpose(-1, 0, 1), lambda t: t.permute(-1, 0, 1), (2, 3, 4))
+    _both(lambda x: x.transpose((0, -1, -2)), lambda t: t.permute(0, -1, -2), (2, 3, 4))
+
+
+def _axis_forms(ndim):
+    """None, every int axis of either sign, and tuples of two axes of mixed signs."""
+    yield None
+    yield from range(-ndim, ndim)
+    for pair in itertools.combinations(range(-ndim, ndim), 2):
+        if pair[0] % ndim != pair[1] % ndim:
+            yield pair
+
+
+def _torch_dim(axis, ndim):
+    return tuple(range(ndim)) if axis is None else axis
+
+
+REDUCTIONS = {
+    "sum": (lambda x, a, k: x.sum(axis=a, keepdims=k), lambda t, d, k: t.sum(dim=d, keepdim=k)),
+    "mean": (lambda x, a, k: x.mean(axis=a, keepdims=k), lambda t, d, k: t.mean(dim=d, keepdim=k)),
+    "max": (lambda x, a, k: x.max(axis=a, keepdims=k), lambda t, d, k: t.amax(dim=d, keepdim=k)),
+    "logsumexp": (
+        lambda x, a, k: x.logsumexp(axis=a, keepdims=k),
+        lambda t, d, k: t.logsumexp(dim=d, keepdim=k),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REDUCTIONS))
+@pytest.mark.parametrize("keepdims", [False, True])
+@pytest.mark.parametrize(
+    ("shape", "axis"), [(s, a) for s in [(2, 3, 4), (3, 4), (5,)] for a in _axis_forms(len(s))]
+)
+def test_reductions_take_every_axis_form_like_torch(name, keepdims, shape, axis) -> None:
+    ours, theirs = REDUCTIONS[name]
+    dim = _torch_dim(axis, len(shape))
+    _both(lambda x: ours(x, axis, keepdims), lambda t: theirs(t, dim, keepdims), shape)
+
+
+@pytest.mark.parametrize("name", sorted(REDUCTIONS))
+@pytest.mark.parametrize("keepdims", [False, True])
+@pytest.mark.parametrize("axis", [None, 0, -1, (0,), (-1,)])
+def test_reductions_of_a_0d_tensor_take_axis_0_and_minus_1_like_torch(name, keepdims, axis):
+    ours, theirs = REDUCTIONS[name]
+    _both(lambda x: ours(x, axis, keepdims), lambda t: theirs(t, _torch_dim(axis, 0), keepdims), ())
+
+
+def test_logsumexp_of_a_0d_tensor_over_all_axes_backpropagates() -> None:
+    x = Tensor(2.0, requires_grad=True)
+    out = x.logsumexp(axis=None)
+    out.backward()
+    assert out.item() == 2.0
+    assert x.grad.shape == ()
+    assert x.grad == 1.0  # d/dx log(exp(x)) = 1
+
+
+def _int_axes(shapes):
+    """(shape, axis) for every int axis of either sign (0 and -1 for a 0-d shape)."""
+    return [(s, a) for s in shapes for a in range(-max(len(s), 1), max(len(s), 1))]
+
+
+@pytest.mark.parametrize("op", ["softmax", "log_softmax"])
+@pytest.mark.parametrize(("shape", "axis"), _int_axes([(2, 3, 4), (3, 4), (5,), ()]))
+def test_softmax_family_takes_every_axis_of_either_sign_like_torch(op, shape, axis) -> None:
+    _both(lambda x: getattr(x, op)(axis=axis), lambda t: getattr(t, op)(axis), shape)
+
+
+@pytest.mark.parametrize(("shape", "axis"), _int_axes([(2, 3, 4), (3, 4), (5,)]))
+def test_concat_takes_negative_axes_like_torch(shape, axis) -> None:
+    _both(
+        lambda x: autograd.concat([x, x * 2.0], axis=axis),
+        lambda t: torch.cat([t, t * 2.0], dim=axis),
+        shape,
+    )
+
+
+@pytest.mark.parametrize(
+    ("shape", "axis"),
+    [(s, a) for s in [(2, 3, 4), (3, 4), (5,), ()] for a in range(-len(s) - 1, len(s) + 1)],
+)
+def test_stack_takes_negative_axes_and_0d_tensors_like_torch(shape, axis) -> None:
+    _both(
+        lambda x: autograd.stack([x, x * 2.0], axis=axis),
+        lambda t: torch.stack([t, t * 2.0], dim=axis),
+        shape,
+    )
+
+
+def test_concat_with_axis_none_flattens_like_numpy() -> None:
+    a = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    b = Tensor(np.arange(2.0), requires_grad=True)
+    out = autograd.concat([a, b], axis=None)
+    np.testing.assert_array_equal(out.data, np.concatenate([a.data, b.data], axis=None))
+    g = np.arange(8.0) * 10
+    out.backward(g)
+    np.testing.assert_array_equal(a.grad, g[:6].reshape(2, 3))
+    np.testing.assert_array_equal(b.grad, g[6:])
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda x: x.sum(axis=2), r"^sum: axis 2 is out of range for a tensor of shape \(2, 3\)"),
+        (lambda x: x.max(axis=-3), r"^max: axis -3 is out of range for a tensor of shape"),
+        (lambda x: x.logsumexp(axis=(0, 5)), r"^logsumexp: axis 5 is out of range"),
+        (lambda x: x.mean(axis=(0, -2)), r"^mean: axis \(0, -2\) names an axis twice"),
+        (lambda x: x.softmax(axis=2), r"^softmax: axis 2 is out of range"),
+        (lambda x: x.log_softmax(axis=-3), r"^log_softmax: axis -3 is out of range"),
+        (lambda x: autograd.concat([x, x], axis=2), r"^concat: axis 2 is out of range"),
+        (lambda x: x.transpose(0, 0), r"^transpose: axes \(0, 0\) are not a permutation"),
+        (lambda x: x.transpose(0, 2), r"^transpose: axes \(0, 2\) are not a permutation"),
+        (lambda x: Tensor(np.zeros((0, 3))).max(), r"^max: cannot take the maximum of no"),
+    ],
+)
+def test_bad_axes_raise_naming_the_op(call, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        call(Tensor(np.ones((2, 3)), requires_grad=True))
+
+
+# ------------------------------------------------------------------------------ empty tensors
+
+
+EMPTY = [(0,), (0, 3), (3, 0)]
+
+
+@pytest.mark.parametrize(
+    ("shape", "axis"), [(s, a) for s in EMPTY for a in [None, 0, -1, (0, -1)][: 2 + len(s)]]
+)
+@pytest.mark.filterwarnings("ignore:mean. the mean of an empty")
+def test_mean_of_an_empty_tensor_is_nan_like_torch(shape, axis) -> None:
+    dim = _torch_dim(axis, len(shape))
+    _both(lambda x: x.mean(axis=axis), lambda t: t.mean(dim=dim), shape)
+
+
+def test_mean_of_an_empty_tensor_warns_like_numpy() -> None:
+    with pytest.warns(RuntimeWarning, match="mean: the mean of an empty"):
+        out = Tensor(np.zeros(0)).mean()
+    assert math.isnan(out.item())
+
+
+@pytest.mark.parametrize("op", ["logsumexp", "softmax", "log_softmax"])
+@pytest.mark.parametrize(("shape", "axis"), _int_axes(EMPTY))
+def test_logsumexp_and_softmax_of_empty_tensors_like_torch(op, shape, axis) -> None:
+    _both(lambda x: getattr(x, op)(axis=axis), lambda t: getattr(t, op)(axis), shape)
+
+
+# ------------------------------------------------------------------------------ huge logits
+
+HUGE = {np.float64: [1e12, 1e16, -1e16], np.float32: [1e6, 1e8, -1e8]}
+RTOL = {np.float64: 1e-12, np.float32: 1e-5}
+TORCH = {np.float64: torch.float64, np.float32: torch.float32}
+
+
+def _huge_rows(c, dtype):
+    """Rows near c, with ties at the maximum and spreads far below it."""
+    rows = [[c, c, c - 1, c - 2], [c, c - 3, c - 30, c - 700], [c, c, c, c], [c + 5, c, c, c]]
+    return np.array(rows, dtype=np.float64).astype(dtype)
+
+
+def _assert_close(ours, ref, rtol):
+    """Agreement relative to the largest entry (entries far below it are rounding noise)."""
+    ref = np.asarray(ref)
+    scale = np.max(np.abs(ref)) if ref.size else 0.0
+    np.testing.assert_allclose(ours, ref, rtol=rtol, atol=rtol * scale)
+
+
+SOFTMAX_FAMILY = ["softmax", "log_softmax", "logsumexp"]
+
+
+@pytest.mark.parametrize("op", SOFTMAX_FAMILY)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
+def test_softmax_family_at_huge_logits_matches_torch(op, dtype) -> None:
+    for c in HUGE[dtype]:
+        data = _huge_rows(c, dtype)
+        g = np.random.default_rng(0).standard_normal(
+            data.shape[:1] if op == "logsumexp" else data.shape
+        )
+        x = Tensor(data, requires_grad=True)
+        out = getattr(x, op)(axis=-1)
+        out.backward(g.astype(dtype))
+        t = torch.tensor(data, requires_grad=True)
+        ref = getattr(t, op)(-1)
+        ref.backward(torch.tensor(g, dtype=TORCH[dtype]))
+        _assert_close(out.data, ref.detach().numpy(), RTOL[dtype])
+        _assert_close(x.grad, t.grad.numpy(), RTOL[dtype])
+        if op == "softmax":
+            _assert_close(out.data.sum(axis=-1), np.ones(len(data)), RTOL[dtype])
+
+
+@pytest.mark.parametrize("op", SOFTMAX_FAMILY)
+def test_second_derivatives_of_the_softmax_family_at_huge_logits_match_torch(op) -> None:
+    data = _huge_rows(1e16, np.float64)
+    rng = np.random.default_rng(1)
+    v = rng.standard_normal(data.shape)
+    w = rng.standard_normal(data.shape[:1] if op == "logsumexp" else data.shape)
+    x = Tensor(data, requires_grad=True)
+    (g,) = grad((getattr(x, op)(axis=-1) * w).sum(), [x], create_graph=True)
+    (hv,) = grad((g * v).sum(), [x])
+    t = torch.tensor(data, requires_grad=True)
+    (tg,) = torch.autograd.grad(
+        (getattr(t, op)(-1) * torch.tensor(w)).sum(), [t], create_graph=True
+    )
+    (thv,) = torch.autograd.grad((tg * torch.tensor(v)).sum(), [t])
+    _assert_close(g.data, tg.detach().numpy(), 1e-12)
+    _assert_close(hv, thv.numpy(), 1e-12)
+
+
+@pytest.mark.parametrize("op", ["softmax", "log_softmax"])
+def test_the_max_shift_is_not_differentiated(op) -> None:
+    # Tied maxima: a shift built from the differentiable max would send shares of the
+    # gradient to the tied entries; softmax does not depend on the shift at all.
+    data = np.array([[2.0, 2.0, -1.0], [0.5, 3.0, 3.0]])
+    x = Tensor(data, requires_grad=True)
+    out = getattr(x, op)()
+    assert "max" not in {node.op for node in autograd.topological_order(out)}
+    assert autograd.gradcheck(lambda t: getattr(t, op)(), [x])
+    _both(lambda t: getattr(t, op)(), lambda t: getattr(t, op)(-1), (4, 3), seed=5)
