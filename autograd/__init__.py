@@ -1,6 +1,6 @@
 """chainrule's autograd: scalar `Value` and n-dimensional `Tensor` nodes on one graph walk."""
 
-from autograd.composite import concat, stack, where
+from autograd.composite import concat, softmax_cross_entropy, stack, where
 from autograd.engine import (
     Step,
     backward_steps,
@@ -25,6 +25,7 @@ __all__ = [
     "grad",
     "gradcheck",
     "no_grad",
+    "softmax_cross_entropy",
     "stack",
     "topological_order",
     "where",

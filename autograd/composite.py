@@ -10,12 +10,20 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from autograd.op import apply, raw
-from autograd.tensor_ops import Axis, Concat, Where, _keepdims_shape, axes_of, shift
+from autograd.tensor_ops import (
+    Axis,
+    Concat,
+    SoftmaxCrossEntropy,
+    Where,
+    _keepdims_shape,
+    axes_of,
+    shift,
+)
 
 if TYPE_CHECKING:
     from autograd.tensor import Tensor
 
-__all__ = ["concat", "log_softmax", "mean", "softmax", "stack", "where"]
+__all__ = ["concat", "log_softmax", "mean", "softmax", "softmax_cross_entropy", "stack", "where"]
 
 
 def mean(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
@@ -46,6 +54,67 @@ def log_softmax(x: Tensor, axis: Axis = -1) -> Tensor:
     shifted = x - shift(x.data, axes_of("log_softmax", axis, x.shape))
     out: Tensor = shifted - shifted.logsumexp(axis=axis, keepdims=True)
     return out
+
+
+def softmax_cross_entropy(logits: Tensor, target: Any) -> Tensor:
+    """The mean over rows of ``-sum(target * log_softmax(logits))``, as one fused node.
+
+    Stable for any finite logits, and its gradient is one subtraction,
+    ``(softmax(logits) - target) / rows``: the ``probs - onehot`` of numpy tutorials.
+
+    Args:
+        logits: A Tensor of shape (..., C): a row of C class scores per sample.
+        target: Class probabilities (one-hot rows) shaped like `logits`, or integer class
+            indices shaped like ``logits.shape[:-1]``.
+
+    Returns:
+        A 0-d Tensor.
+
+    Raises:
+        TypeError: When `logits` is not a Tensor.
+        ValueError: When there is no row or no class, the target's shape fits neither
+            form, or an index is not an integer in range.
+
+    Example:
+        >>> from autograd import Tensor
+        >>> loss = softmax_cross_entropy(Tensor([[0.0, 0.0], [3.0, -3.0]]), [1, 0])
+        >>> round(loss.item(), 6)  # (log 2 + log(1 + e ** -6)) / 2
+        0.347811
+    """
+    from autograd.tensor import Tensor
+
+    name = "softmax_cross_entropy"
+    if not isinstance(logits, Tensor):
+        raise TypeError(f"{name}: expected the logits as a Tensor, got {type(logits).__name__}")
+    if logits.ndim == 0 or logits.size == 0:
+        raise ValueError(
+            f"{name}: expected logits of shape (..., C) with at least one row and one class, "
+            f"got shape {logits.shape}"
+        )
+    t = np.asarray(raw(target))
+    if t.dtype.kind not in "biuf":
+        raise TypeError(f"{name}: expected the target as numbers, got dtype {t.dtype}")
+    if t.shape == logits.shape:
+        probs = t.astype(logits.dtype, copy=False)
+    elif t.shape == logits.shape[:-1]:
+        probs = _one_hot(name, t, logits.shape[-1]).astype(logits.dtype, copy=False)
+    else:
+        raise ValueError(
+            f"{name}: logits have shape {logits.shape} but target has shape {t.shape}; "
+            f"expected probabilities of shape {logits.shape} or class indices of shape "
+            f"{logits.shape[:-1]}"
+        )
+    return apply(SoftmaxCrossEntropy, logits, target=probs)
+
+
+def _one_hot(name: str, indices: np.ndarray, classes: int) -> np.ndarray:
+    bad = indices[(indices != np.round(indices)) | (indices < 0) | (indices >= classes)]
+    if bad.size:
+        raise ValueError(
+            f"{name}: class indices must be integers in 0..{classes - 1}, "
+            f"got {float(bad.ravel()[0]):g}"
+        )
+    return np.eye(classes)[indices.astype(np.intp)]
 
 
 def concat(tensors: Sequence[Any], axis: int | None = 0) -> Tensor:

@@ -21,8 +21,6 @@ import numpy as np
 
 import autograd
 from autograd import Tensor, Value
-from autograd.op import apply
-from autograd.tensor_ops import SoftmaxCrossEntropy
 
 __all__ = ["binary_cross_entropy", "cross_entropy", "hinge_loss", "mse_loss"]
 
@@ -240,7 +238,7 @@ def cross_entropy(logits: Any, target: Any) -> Any:
         dense = _dense_target(name, (n, c), _as_array(name, target)).astype(tensor.dtype)
         # One fused op: softmax and log-likelihood together, stable for large logits,
         # with the simple gradient (softmax - target) / N.
-        return apply(SoftmaxCrossEntropy, tensor, target=dense)
+        return autograd.softmax_cross_entropy(tensor, dense)
     flat, shape = _value_grid(name, logits)
     if len(shape) != 2:
         raise ValueError(
@@ -251,15 +249,18 @@ def cross_entropy(logits: Any, target: Any) -> Any:
     terms = []
     for i in range(n):
         row = flat[i * c : (i + 1) * c]
+        # Work with z - max(z): exp never overflows, and no digit of z is lost to the
+        # rounding of a large logsumexp (the loss does not depend on the shift).
         top = max(z.data if isinstance(z, Value) else z for z in row)
-        # log-sum-exp with the row maximum taken out: exp never overflows.
-        exps = [(z - top).exp() for z in row]
-        lse = sum(exps[1:], exps[0]).log() + top
+        shifted = [z - top for z in row]
+        exps = [s.exp() if isinstance(s, Value) else math.exp(s) for s in shifted]
         weights = dense[i]
-        picked = [(float(w), z) for w, z in zip(weights, row, strict=True) if w != 0.0]
+        total = sum(exps[1:], exps[0])
+        lse = total.log() if isinstance(total, Value) else math.log(total)
         term = lse * float(weights.sum())
-        for w, z in picked:
-            term = term - (z if w == 1.0 else w * z)
+        for w, s in zip(weights.tolist(), shifted, strict=True):
+            if w != 0.0:
+                term = term - (s if w == 1.0 else w * s)
         terms.append(term)
     return _mean(name, terms)
 

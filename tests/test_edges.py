@@ -266,3 +266,70 @@ def test_the_max_shift_is_not_differentiated(op) -> None:
     assert "max" not in {node.op for node in autograd.topological_order(out)}
     assert autograd.gradcheck(lambda t: getattr(t, op)(), [x])
     _both(lambda t: getattr(t, op)(), lambda t: getattr(t, op)(-1), (4, 3), seed=5)
+
+
+# ------------------------------------------------------------------------------ fused loss
+
+
+def _torch_ce(logits, target):
+    t = torch.tensor(logits, requires_grad=True)
+    c = logits.shape[-1]
+    if target.shape == logits.shape:
+        ref = torch.nn.functional.cross_entropy(
+            t.reshape(-1, c), torch.tensor(target).reshape(-1, c)
+        )
+    else:
+        ref = torch.nn.functional.cross_entropy(t.reshape(-1, c), torch.tensor(target).reshape(-1))
+    ref.backward()
+    return ref.item(), t.grad.numpy()
+
+
+@pytest.mark.parametrize("shape", [(5, 3), (3,), (2, 3, 4), (1, 1)])
+@pytest.mark.parametrize("kind", ["indices", "probabilities"])
+def test_softmax_cross_entropy_matches_torch(shape, kind) -> None:
+    rng = np.random.default_rng(7)
+    logits = rng.standard_normal(shape) * 3
+    if kind == "indices":
+        target = rng.integers(0, shape[-1], size=shape[:-1])
+    else:
+        target = rng.dirichlet(np.ones(shape[-1]), size=shape[:-1])
+    want, want_grad = _torch_ce(logits, target)
+    x = Tensor(logits, requires_grad=True)
+    loss = autograd.softmax_cross_entropy(x, target)
+    loss.backward()
+    assert loss.shape == ()
+    assert loss.item() == pytest.approx(want, rel=1e-12)
+    np.testing.assert_allclose(x.grad, want_grad, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
+def test_softmax_cross_entropy_at_huge_logits_matches_torch(dtype) -> None:
+    for c in HUGE[dtype]:
+        logits = _huge_rows(c, dtype)
+        target = np.array([0, 1, 2, 1])  # losses of order 1, far below c
+        x = Tensor(logits, requires_grad=True)
+        loss = autograd.softmax_cross_entropy(x, target)
+        loss.backward()
+        t = torch.tensor(logits, requires_grad=True)
+        ref = torch.nn.functional.cross_entropy(t, torch.tensor(target))
+        ref.backward()
+        assert loss.dtype == dtype
+        assert loss.item() == pytest.approx(ref.item(), rel=RTOL[dtype])
+        _assert_close(x.grad, t.grad.numpy(), RTOL[dtype])
+
+
+@pytest.mark.parametrize(
+    ("logits", "target", "error", "message"),
+    [
+        (np.zeros((2, 3)), [0, 1], TypeError, "expected the logits as a Tensor, got ndarray"),
+        (Tensor(np.zeros((0, 3))), [], ValueError, "at least one row and one class"),
+        (Tensor(2.0), 0, ValueError, r"shape \(\.\.\., C\)"),
+        (Tensor(np.zeros((2, 3))), [0, 3], ValueError, r"integers in 0\.\.2, got 3"),
+        (Tensor(np.zeros((2, 3))), [0.5, 1], ValueError, r"integers in 0\.\.2, got 0\.5"),
+        (Tensor(np.zeros((2, 3))), np.zeros((3, 2)), ValueError, r"target has shape \(3, 2\)"),
+        (Tensor(np.zeros((2, 3))), ["a", "b"], TypeError, "expected the target as numbers"),
+    ],
+)
+def test_softmax_cross_entropy_errors(logits, target, error, message) -> None:
+    with pytest.raises(error, match="^softmax_cross_entropy: .*" + message):
+        autograd.softmax_cross_entropy(logits, target)
