@@ -1,6 +1,12 @@
 """chainrule's autograd: scalar `Value` and n-dimensional `Tensor` nodes on one graph walk."""
 
-from autograd.composite import concat, softmax_cross_entropy, stack, where
+from autograd.composite import (
+    binary_cross_entropy,
+    concat,
+    softmax_cross_entropy,
+    stack,
+    where,
+)
 from autograd.engine import (
     Step,
     backward_steps,
@@ -19,6 +25,7 @@ __all__ = [
     "Tensor",
     "Value",
     "backward_steps",
+    "binary_cross_entropy",
     "concat",
     "detect_anomaly",
     "draw_graph",

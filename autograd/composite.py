@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from autograd import tensor_ops, value_ops
 from autograd.op import apply, raw
 from autograd.tensor_ops import (
     Axis,
@@ -23,7 +24,16 @@ from autograd.tensor_ops import (
 if TYPE_CHECKING:
     from autograd.tensor import Tensor
 
-__all__ = ["concat", "log_softmax", "mean", "softmax", "softmax_cross_entropy", "stack", "where"]
+__all__ = [
+    "binary_cross_entropy",
+    "concat",
+    "log_softmax",
+    "mean",
+    "softmax",
+    "softmax_cross_entropy",
+    "stack",
+    "where",
+]
 
 
 def mean(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
@@ -105,6 +115,43 @@ def softmax_cross_entropy(logits: Tensor, target: Any) -> Tensor:
             f"{logits.shape[:-1]}"
         )
     return apply(SoftmaxCrossEntropy, logits, target=probs)
+
+
+def binary_cross_entropy(prob: Any, target: Any) -> Any:
+    """Elementwise ``-(t log p + (1 - t) log(1 - p))`` with PyTorch's clamps, as one node.
+
+    Each log is clamped at -100 and the derivative ``(p - t) / (p (1 - p))`` has its
+    denominator clamped at 1e-12, so a saturated probability (exactly 0 or 1, after a
+    sigmoid of a huge logit) gives PyTorch's finite loss and gradient.
+
+    Args:
+        prob: A Value, or a Tensor of probabilities in [0, 1].
+        target: A number for a Value; for a Tensor, numbers that broadcast to its shape.
+
+    Returns:
+        A Value, or a Tensor shaped like `prob` (take its ``mean()`` for the usual loss).
+
+    Raises:
+        TypeError: When `prob` is neither a Value nor a Tensor.
+        ValueError: When a probability is outside [0, 1].
+
+    Example:
+        >>> from autograd import Value
+        >>> round(binary_cross_entropy(Value(0.5), 1.0).data, 6)  # log 2
+        0.693147
+    """
+    from autograd.tensor import Tensor
+    from autograd.value import Value
+
+    if isinstance(prob, Tensor):
+        t = np.broadcast_to(np.asarray(raw(target), dtype=prob.dtype), prob.shape)
+        return apply(tensor_ops.BinaryCrossEntropy, prob, target=t)
+    if isinstance(prob, Value):
+        return apply(value_ops.BinaryCrossEntropy, prob, target=float(raw(target)))
+    raise TypeError(
+        f"binary_cross_entropy: expected a Value or a Tensor of probabilities, "
+        f"got {type(prob).__name__}"
+    )
 
 
 def _one_hot(name: str, indices: np.ndarray, classes: int) -> np.ndarray:

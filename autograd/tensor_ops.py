@@ -352,6 +352,24 @@ class SoftmaxCrossEntropy(TensorOp):
         return ((saved - target) * (g / rows),)
 
 
+class BinaryCrossEntropy(TensorOp):
+    """Elementwise binary cross-entropy with PyTorch's clamps (the scalar op, elementwise)."""
+
+    name = "binary_cross_entropy"
+
+    @staticmethod
+    def forward(p: np.ndarray, target: np.ndarray) -> Any:
+        bad = p[~((p >= 0) & (p <= 1))]  # nan is bad too
+        if bad.size:
+            raise value_ops.probability_error(float(bad.ravel()[0]))
+        with np.errstate(divide="ignore"):  # log(0) = -inf, clamped just below
+            log_p = np.maximum(np.log(p), value_ops._LOG_FLOOR)
+            log_q = np.maximum(np.log1p(-p), value_ops._LOG_FLOOR)
+        return -(target * log_p + (1 - target) * log_q)
+
+    vjp = staticmethod(value_ops.BinaryCrossEntropy.vjp)  # the scalar rule, elementwise
+
+
 # --------------------------------------------------------------------------- shapes
 
 

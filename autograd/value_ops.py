@@ -11,6 +11,8 @@ import math
 import operator
 from typing import Any
 
+import numpy as np
+
 from autograd.op import ValueOp, raw
 
 # ----------------------------------------------------------------- helpers for the rules
@@ -26,6 +28,15 @@ def _sin(x: Any) -> Any:
 
 def _log(x: Any) -> Any:
     return math.log(x) if isinstance(x, float) else x.log()
+
+
+def _at_least(x: Any, low: float) -> Any:
+    """max(x, low) for a rule: raw floats and arrays, or nodes (slope 1 above low, 0 below)."""
+    if isinstance(x, (np.ndarray, np.generic)):
+        return np.maximum(x, low)
+    if isinstance(x, float):
+        return x if x > low else low
+    return x + (low - x).relu()
 
 
 def _power(x: Any, n: Any) -> Any:
@@ -277,3 +288,41 @@ class Abs(ValueOp):
     def vjp(g: Any, out: Any, x: Any) -> tuple[Any]:
         v = raw(x)
         return (g * (1.0 if v > 0 else -1.0 if v < 0 else 0.0),)
+
+
+_LOG_FLOOR = -100.0
+"""PyTorch clamps each log of binary cross-entropy at -100: p = 0 or 1 gives a finite loss."""
+_BCE_EPS = float(np.float32(1e-12))
+"""PyTorch clamps the denominator p (1 - p) of the derivative at its float32 constant 1e-12."""
+
+
+def probability_error(p: float) -> ValueError:
+    """The error of binary cross-entropy for a number `p` outside [0, 1]."""
+    return ValueError(
+        f"binary_cross_entropy: expected probabilities in [0, 1], got {p:g}; "
+        "apply sigmoid to the model's output first"
+    )
+
+
+class BinaryCrossEntropy(ValueOp):
+    """-(t log p + (1 - t) log(1 - p)), logs clamped at -100; d/dp = (p - t) / p (1 - p).
+
+    PyTorch's rule, with the denominator of the derivative clamped at 1e-12: at a saturated p
+    (exactly 0 or 1) the loss is at most 100 and the gradient large but finite, so training
+    can leave the saturation (the derivative of the clamped loss would be 0 there). `target`
+    is the constant t.
+    """
+
+    name = "binary_cross_entropy"
+
+    @staticmethod
+    def forward(p: float, target: float) -> float:
+        if not 0.0 <= p <= 1.0:
+            raise probability_error(p)
+        log_p = math.log(p) if p > 0.0 else -math.inf
+        log_q = math.log1p(-p) if p < 1.0 else -math.inf
+        return -(target * max(log_p, _LOG_FLOOR) + (1.0 - target) * max(log_q, _LOG_FLOOR))
+
+    @staticmethod
+    def vjp(g: Any, out: Any, p: Any, target: Any) -> tuple[Any]:
+        return (g * (p - target) / _at_least(p * (1.0 - p), _BCE_EPS),)

@@ -24,6 +24,7 @@ class Case:
     low: float = -2.0
     high: float = 2.0
     kwargs: dict[str, Any] = field(default_factory=dict)
+    second_rtol: float = 1e-11  # second derivatives against torch (scalar cases)
 
     @property
     def arity(self) -> int:
@@ -39,6 +40,16 @@ def _u(call: Callable[..., Any], ref: Callable[..., Any], op: str, **kw: Any) ->
 
 def _b(call: Callable[..., Any], ref: Callable[..., Any], op: str, **kw: Any) -> Case:
     return Case(op, call, ref, shapes=((), ()), **kw)
+
+
+def _torch_bce(p: Any, target: Any) -> Any:
+    import torch
+
+    t = torch.as_tensor(target, dtype=p.dtype)
+    return torch.nn.functional.binary_cross_entropy(p, t, reduction="none")
+
+
+_BCE_TARGET = np.linspace(0.0, 1.0, 12).reshape(3, 4)
 
 
 # Scalar cases: inputs are Values (call) or 0-d float64 torch tensors (ref).
@@ -61,6 +72,14 @@ VALUE_CASES = [
     _b(lambda x, y: x - y, lambda x, y: x - y, "-"),
     _u(lambda x: 3.0 - x, lambda x: 3.0 - x, "-"),
     _u(lambda x: -x, lambda x: -x, "neg"),
+    _u(
+        lambda p: autograd.binary_cross_entropy(p, 0.3),
+        lambda p: _torch_bce(p, 0.3),
+        "binary_cross_entropy",
+        low=0.05,
+        high=0.95,
+        second_rtol=1e-9,  # torch's double backward adds 1e-12 to p and 1 - p; ours is exact
+    ),
     # expressed through other ops (no class of their own)
     _b(lambda x, y: x / y, lambda x, y: x / y, "/", low=0.3),
     _u(lambda x: 3.0 / x, lambda x: 3.0 / x, "rdiv", low=0.3),
@@ -152,6 +171,13 @@ TENSOR_CASES = [
     _t("softmax", lambda x: x.softmax(axis=-1), lambda x: x.softmax(dim=-1)),
     _t("log_softmax", lambda x: x.log_softmax(axis=0), lambda x: x.log_softmax(dim=0)),
     _t("cross_entropy", _ce_call, _ce_ref, (5, 3)),
+    _t(
+        "binary_cross_entropy",
+        lambda p: autograd.binary_cross_entropy(p, _BCE_TARGET),
+        lambda p: _torch_bce(p, _BCE_TARGET),
+        low=0.05,
+        high=0.95,
+    ),
     _t("reshape", lambda x: x.reshape(2, 6), lambda x: x.reshape(2, 6)),
     _t("reshape", lambda x: x.reshape((4, -1)), lambda x: x.reshape(4, -1)),
     _t("transpose", lambda x: x.T, lambda x: x.T),

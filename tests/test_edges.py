@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import autograd
-from autograd import Tensor, grad
+from autograd import Tensor, Value, grad
 
 torch = pytest.importorskip("torch")
 
@@ -333,3 +333,41 @@ def test_softmax_cross_entropy_at_huge_logits_matches_torch(dtype) -> None:
 def test_softmax_cross_entropy_errors(logits, target, error, message) -> None:
     with pytest.raises(error, match="^softmax_cross_entropy: .*" + message):
         autograd.softmax_cross_entropy(logits, target)
+
+
+def test_binary_cross_entropy_second_derivative_is_the_closed_form() -> None:
+    p, t = Value(0.3), 0.8
+    (first,) = grad(autograd.binary_cross_entropy(p, t), [p], create_graph=True)
+    (second,) = grad(first, [p])
+    assert first.data == pytest.approx((0.3 - t) / (0.3 * 0.7), rel=1e-15)
+    assert second == pytest.approx((0.3**2 - 2 * 0.3 * t + t) / (0.3 * 0.7) ** 2, rel=1e-13)
+
+
+@pytest.mark.parametrize("p", [0.0, 1.0, 1e-300, 1.0 - 2**-53])
+@pytest.mark.parametrize("t", [0.0, 1.0, 0.25])
+def test_binary_cross_entropy_at_saturated_probabilities_matches_torch(p, t) -> None:
+    v = Value(p)
+    out = autograd.binary_cross_entropy(v, t)
+    out.backward()
+    x = Tensor([p, p], requires_grad=True)
+    autograd.binary_cross_entropy(x, t).sum().backward()
+    tp = torch.tensor(p, dtype=torch.float64, requires_grad=True)
+    ref = torch.nn.functional.binary_cross_entropy(tp, torch.tensor(t, dtype=torch.float64))
+    ref.backward()
+    assert out.data == pytest.approx(ref.item(), rel=1e-12)
+    assert v.grad == pytest.approx(tp.grad.item(), rel=1e-12)
+    np.testing.assert_allclose(x.grad, [tp.grad.item()] * 2, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: autograd.binary_cross_entropy(0.5, 1.0), TypeError, "expected a Value or a"),
+        (lambda: autograd.binary_cross_entropy(Value(1.5), 1.0), ValueError, "got 1.5; apply"),
+        (lambda: autograd.binary_cross_entropy(Tensor([0.5, -1.0]), 1.0), ValueError, "got -1;"),
+        (lambda: autograd.binary_cross_entropy(Tensor([np.nan]), 1.0), ValueError, "got nan;"),
+    ],
+)
+def test_binary_cross_entropy_errors(call, error, message) -> None:
+    with pytest.raises(error, match="^binary_cross_entropy: .*" + message):
+        call()
