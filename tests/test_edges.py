@@ -521,3 +521,39 @@ def test_overflow_warnings_point_at_the_callers_line() -> None:
     with pytest.warns(RuntimeWarning) as exp:
         Value(1e3).exp()
     assert [w.filename for w in [*power, *exp]] == [__file__] * 2
+
+
+# ------------------------------------------------------------------------------ gradcheck
+
+
+def test_gradcheck_restores_a_value_when_fn_raises() -> None:
+    x = Value(5e-7)
+    with pytest.raises(ValueError, match="log: expected a positive number, got -5e-07"):
+        autograd.gradcheck(lambda v: v.log(), [x])
+    assert x.data == 5e-7
+
+
+def _positive_log(*ts):
+    if any((t.data <= 0).any() for t in ts):
+        raise ValueError("test: expected positive data")
+    return sum((t.log() for t in ts[1:]), ts[0].log()).sum()
+
+
+@pytest.mark.parametrize(("dtype", "eps"), [(np.float64, 1e-6), (np.float32, 1e-2)])
+def test_gradcheck_restores_every_tensor_input_on_every_path(dtype, eps) -> None:
+    a = Tensor(np.array([1.0, 2.0], dtype=dtype), requires_grad=True)
+    b = Tensor(np.array([3.0, 5e-7], dtype=dtype), requires_grad=True)
+    before = [(t, t.data, t.data.copy()) for t in (a, b)]
+    with pytest.raises(ValueError, match="test: expected positive data"):
+        autograd.gradcheck(_positive_log, [a, b], eps=eps)  # raises while bumping b[1]
+    with pytest.raises(AssertionError, match="central differences give"):
+        autograd.gradcheck(_wrong_gradient, [a], eps=eps)
+    assert autograd.gradcheck(lambda t: (t * t).sum(), [a], eps=eps, atol=1e-2, rtol=1e-2)
+    for t, data, copy in before:
+        assert t.data is data
+        np.testing.assert_array_equal(t.data, copy)
+
+
+def _wrong_gradient(t):
+    """sum(x * x), with 0.5 too much in its gradient (t - t.detach() is 0 but has slope 1)."""
+    return (t * t + (t - t.detach()) * 0.5).sum()
