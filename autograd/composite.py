@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from autograd import tensor_ops, value_ops
+from autograd.engine import Node
 from autograd.op import apply, raw
 from autograd.tensor_ops import (
     Axis,
@@ -174,7 +175,7 @@ def concat(tensors: Sequence[Any], axis: int | None = 0) -> Tensor:
     """
     if not tensors:
         raise ValueError("concat: expected at least one tensor, got none")
-    ts = _as_tensors(tensors)
+    ts = _as_tensors("concat", tensors)
     if axis is not None:
         axes_of("concat", axis, ts[0].shape)
     return apply(Concat, *ts, axis=axis)
@@ -190,7 +191,7 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     """
     if not tensors:
         raise ValueError("stack: expected at least one tensor, got none")
-    ts = _as_tensors(tensors)
+    ts = _as_tensors("stack", tensors)
     shapes = {t.shape for t in ts}
     if len(shapes) > 1:
         raise ValueError(f"stack: expected tensors of one shape, got shapes {sorted(shapes)}")
@@ -210,13 +211,21 @@ def where(cond: Any, a: Any, b: Any) -> Tensor:
         array([1., 0.])
     """
     mask = np.asarray(raw(cond), dtype=bool)
-    a, b = _as_tensors([a, b])
+    a, b = _as_tensors("where", [a, b])
     return apply(Where, a, b, cond=mask)
 
 
-def _as_tensors(items: Sequence[Any]) -> list[Tensor]:
+def _as_tensors(name: str, items: Sequence[Any]) -> list[Tensor]:
+    """Tensors as they are, other data as constants; a Value raises (it would lose its graph)."""
     from autograd.tensor import Tensor
 
+    for item in items:
+        if isinstance(item, Node) and not isinstance(item, Tensor):
+            kind = type(item).__name__
+            raise TypeError(
+                f"{name}: expected Tensors, got a {kind}, which would become a constant and "
+                f"lose its gradient; pass Tensor(v.data) for a constant, or build with Tensors"
+            )
     like = next((t for t in items if isinstance(t, Tensor)), None)
     if like is None:
         return [Tensor(t) for t in items]
