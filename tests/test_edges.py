@@ -557,3 +557,17 @@ def test_gradcheck_restores_every_tensor_input_on_every_path(dtype, eps) -> None
 def _wrong_gradient(t):
     """sum(x * x), with 0.5 too much in its gradient (t - t.detach() is 0 but has slope 1)."""
     return (t * t + (t - t.detach()) * 0.5).sum()
+
+
+@pytest.mark.parametrize("y0", [1.0, 2.0, 3.0])
+def test_value_power_second_derivatives_at_base_0(y0) -> None:
+    # 0 ** y is the constant 0 for y > 0, so its second derivative in y is 0; torch gets nan
+    # there (0 * log 0 inside its masked rule). In x, torch's numbers.
+    x, y = Value(0.0), Value(y0)
+    dx, dy = grad(x**y, [x, y], create_graph=True)
+    tx = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
+    ty = torch.tensor(y0, dtype=torch.float64, requires_grad=True)
+    tdx, tdy = torch.autograd.grad(tx**ty, [tx, ty], create_graph=True)
+    assert [dx.data, dy.data] == [tdx.item(), tdy.item()]
+    assert grad(dx, [x]) == [torch.autograd.grad(tdx, [tx])[0].item()]
+    assert grad(dy, [y]) == [0.0]
