@@ -92,30 +92,27 @@ def softmax_cross_entropy(logits: Tensor, target: Any) -> Tensor:
         >>> round(loss.item(), 6)  # (log 2 + log(1 + e ** -6)) / 2
         0.347811
     """
-    from autograd.tensor import Tensor
-
     name = "softmax_cross_entropy"
-    if not isinstance(logits, Tensor):
+    data = getattr(logits, "data", None)
+    if not isinstance(logits, Node) or not isinstance(data, np.ndarray):
         raise TypeError(f"{name}: expected the logits as a Tensor, got {type(logits).__name__}")
-    if logits.ndim == 0 or logits.size == 0:
+    shape = data.shape
+    if not shape or data.size == 0:
         raise ValueError(
             f"{name}: expected logits of shape (..., C) with at least one row and one class, "
-            f"got shape {logits.shape}"
+            f"got shape {shape}"
         )
-    t = np.asarray(raw(target))
+    t = target if type(target) is np.ndarray else np.asarray(raw(target))
     if t.dtype.kind not in "biuf":
         raise TypeError(f"{name}: expected the target as numbers, got dtype {t.dtype}")
-    if t.shape == logits.shape:
-        probs = t.astype(logits.dtype, copy=False)
-    elif t.shape == logits.shape[:-1]:
-        probs = _one_hot(name, t, logits.shape[-1]).astype(logits.dtype, copy=False)
-    else:
+    if t.shape == shape[:-1]:
+        t = _one_hot(name, t, shape[-1])
+    elif t.shape != shape:
         raise ValueError(
-            f"{name}: logits have shape {logits.shape} but target has shape {t.shape}; "
-            f"expected probabilities of shape {logits.shape} or class indices of shape "
-            f"{logits.shape[:-1]}"
+            f"{name}: logits have shape {shape} but target has shape {t.shape}; "
+            f"expected probabilities of shape {shape} or class indices of shape {shape[:-1]}"
         )
-    return apply(SoftmaxCrossEntropy, logits, target=probs)
+    return apply(SoftmaxCrossEntropy, logits, target=t.astype(data.dtype, copy=False))
 
 
 def binary_cross_entropy(prob: Any, target: Any) -> Any:

@@ -571,3 +571,20 @@ def test_value_power_second_derivatives_at_base_0(y0) -> None:
     assert [dx.data, dy.data] == [tdx.item(), tdy.item()]
     assert grad(dx, [x]) == [torch.autograd.grad(tdx, [tx])[0].item()]
     assert grad(dy, [y]) == [0.0]
+
+
+def test_softmax_cross_entropy_with_masked_logits_matches_torch() -> None:
+    # A logit of -inf (a masked class) with target 0 counts 0, not 0 * -inf = nan.
+    inf = math.inf
+    logits = np.array([[-inf, 0.0, 1.0], [0.0, 2.0, -inf], [3.0, -inf, -inf]])
+    classes = np.array([2, 1, 0])
+    t = torch.tensor(logits, requires_grad=True)
+    ref = torch.nn.functional.cross_entropy(t, torch.tensor(classes))
+    ref.backward()
+    for target in (classes, np.eye(3)[classes]):  # indices, and the same as one-hot rows
+        x = Tensor(logits, requires_grad=True)
+        with np.errstate(all="raise"):
+            loss = autograd.softmax_cross_entropy(x, target)
+            loss.backward()
+        assert loss.item() == pytest.approx(ref.item(), rel=1e-15)
+        np.testing.assert_allclose(x.grad, t.grad.numpy(), rtol=1e-15)
