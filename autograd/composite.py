@@ -17,7 +17,6 @@ from autograd.tensor_ops import (
     Concat,
     SoftmaxCrossEntropy,
     Where,
-    _keepdims_shape,
     axes_of,
     shift,
 )
@@ -39,7 +38,8 @@ __all__ = [
 
 def mean(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """The mean over `axis`: a sum times 1/count; nan over no elements, as numpy."""
-    count = x.size // max(1, math.prod(_keepdims_shape(x.shape, axes_of("mean", axis, x.shape))))
+    axes = axes_of("mean", axis, x.shape)
+    count = x.size if axes is None else math.prod(x.shape[a] for a in axes)
     if count == 0:
         warnings.warn("mean: the mean of an empty tensor is nan", RuntimeWarning, stacklevel=3)
     total: Tensor = x.sum(axis=axis, keepdims=keepdims) * (1.0 / count if count else math.nan)

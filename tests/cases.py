@@ -302,6 +302,7 @@ def _torch(name: str) -> Any:
     return getattr(torch, name)
 
 
+_MASKED = np.array([[-np.inf, 0.0, 1.0, 2.0], [3.0, -np.inf, -np.inf, 0.5]])
 _SATURATED = np.array([[0.0, 1.0, 1e-20, 0.5], [1.0, 0.0, 1e-30, 1.0]])
 _BCE_EDGE_TARGET = np.array([[1.0, 0.0, 1.0, 0.5], [1.0, 1.0, 0.0, 0.0]])
 
@@ -361,6 +362,9 @@ TENSOR_EDGES = [
     ),
     _t("logsumexp", lambda x: x.logsumexp(), lambda x: x.logsumexp(dim=-1), (3, 0), note="empty"),
     _huge("logsumexp", lambda x: x.logsumexp(), lambda x: x.logsumexp(dim=-1)),
+    _e("logsumexp", lambda x: x.logsumexp(), lambda x: x.logsumexp(-1), _MASKED, note="-inf"),
+    _e("softmax", lambda x: x.softmax(), lambda x: x.softmax(-1), _MASKED, note="-inf"),
+    _e("log_softmax", lambda x: x.log_softmax(), lambda x: x.log_softmax(-1), _MASKED, note="-inf"),
     _t("softmax", lambda x: x.softmax(axis=-2), lambda x: x.softmax(dim=-2), (2, 3, 4)),
     _t("softmax", lambda x: x.softmax(), lambda x: x.softmax(dim=-1), (), note="0-d"),
     _t("softmax", lambda x: x.softmax(), lambda x: x.softmax(dim=-1), (3, 0), note="empty"),

@@ -588,3 +588,15 @@ def test_softmax_cross_entropy_with_masked_logits_matches_torch() -> None:
             loss.backward()
         assert loss.item() == pytest.approx(ref.item(), rel=1e-15)
         np.testing.assert_allclose(x.grad, t.grad.numpy(), rtol=1e-15)
+
+
+def test_mean_over_a_full_axis_of_an_empty_tensor_is_empty_without_a_warning() -> None:
+    import warnings
+
+    x = Tensor(np.zeros((0, 3)), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = x.mean(axis=1)  # no row, each of 3 elements: nothing is a mean of nothing
+        out.backward(np.zeros(0))
+    assert out.shape == np.zeros((0, 3)).mean(axis=1).shape == (0,)
+    assert x.grad.shape == (0, 3)
