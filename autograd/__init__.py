@@ -6,7 +6,13 @@ from autograd.install import check_install
 
 check_install()  # before anything else: another package's files in this folder break imports
 
-from autograd.composite import concat, stack, where
+from autograd.composite import (
+    binary_cross_entropy,
+    concat,
+    softmax_cross_entropy,
+    stack,
+    where,
+)
 from autograd.engine import (
     Step,
     backward_steps,
@@ -41,6 +47,7 @@ __all__ = [
     "Value",
     "arange",
     "backward_steps",
+    "binary_cross_entropy",
     "concat",
     "detect_anomaly",
     "draw_graph",
@@ -55,6 +62,7 @@ __all__ = [
     "ones_like",
     "rand",
     "randn",
+    "softmax_cross_entropy",
     "stack",
     "step_through",
     "topological_order",

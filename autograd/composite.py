@@ -9,36 +9,162 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from autograd import tensor_ops, value_ops
+from autograd.engine import Node
 from autograd.op import apply, raw
-from autograd.tensor_ops import Axis, Concat, Where, _keepdims_shape
+from autograd.tensor_ops import (
+    Axis,
+    Concat,
+    SoftmaxCrossEntropy,
+    Where,
+    axes_of,
+    shift,
+)
 
 if TYPE_CHECKING:
     from autograd.tensor import Tensor
 
-__all__ = ["concat", "log_softmax", "mean", "softmax", "stack", "where"]
+__all__ = [
+    "binary_cross_entropy",
+    "concat",
+    "log_softmax",
+    "mean",
+    "softmax",
+    "softmax_cross_entropy",
+    "stack",
+    "where",
+]
 
 
 def mean(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
-    """The mean over `axis`: a sum times 1/count."""
-    count = x.size // max(1, math.prod(_keepdims_shape(x.shape, axis)))
-    total: Tensor = x.sum(axis=axis, keepdims=keepdims) * (1.0 / max(count, 1))
+    """The mean over `axis`: a sum times 1/count; nan over no elements, as numpy."""
+    axes = axes_of("mean", axis, x.shape)
+    count = x.size if axes is None else math.prod(x.shape[a] for a in axes)
+    if count == 0:
+        warnings.warn("mean: the mean of an empty tensor is nan", RuntimeWarning, stacklevel=3)
+    total: Tensor = x.sum(axis=axis, keepdims=keepdims) * (1.0 / count if count else math.nan)
     return total
 
 
-def softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """exp(x) normalised along `axis`; finite for any finite input (via logsumexp)."""
-    out: Tensor = log_softmax(x, axis).exp()
+def softmax(x: Tensor, axis: Axis = -1) -> Tensor:
+    """exp(x) normalised along `axis`, computed from ``x - max(x)``: exact for any finite x."""
+    e: Tensor = (x - shift(x.data, axes_of("softmax", axis, x.shape))).exp()
+    if e.size == 0:  # nothing to normalise (and no 1 / 0 to warn about)
+        return e
+    out: Tensor = e / e.sum(axis=axis, keepdims=True)
     return out
 
 
-def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """The log of softmax: x - logsumexp(x) along `axis`; finite for any finite input."""
-    out: Tensor = x - x.logsumexp(axis=axis, keepdims=True)
+def log_softmax(x: Tensor, axis: Axis = -1) -> Tensor:
+    """The log of softmax along `axis`, computed from ``x - max(x)``: exact for any finite x.
+
+    ``x - logsumexp(x)`` would lose the digits of x below the rounding of a large logsumexp
+    (at 1e16 a row of softmax summed to 0.42). The shift is a constant of the graph: the
+    result does not depend on it, so no gradient needs to flow through the maximum.
+    """
+    shifted = x - shift(x.data, axes_of("log_softmax", axis, x.shape))
+    out: Tensor = shifted - shifted.logsumexp(axis=axis, keepdims=True)
     return out
 
 
-def concat(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis.
+def softmax_cross_entropy(logits: Tensor, target: Any) -> Tensor:
+    """The mean over rows of ``-sum(target * log_softmax(logits))``, as one fused node.
+
+    Stable for any finite logits, and its gradient is one subtraction,
+    ``(softmax(logits) - target) / rows``: the ``probs - onehot`` of numpy tutorials.
+
+    Args:
+        logits: A Tensor of shape (..., C): a row of C class scores per sample.
+        target: Class probabilities (one-hot rows) shaped like `logits`, or integer class
+            indices shaped like ``logits.shape[:-1]``.
+
+    Returns:
+        A 0-d Tensor.
+
+    Raises:
+        TypeError: When `logits` is not a Tensor.
+        ValueError: When there is no row or no class, the target's shape fits neither
+            form, or an index is not an integer in range.
+
+    Example:
+        >>> from autograd import Tensor
+        >>> loss = softmax_cross_entropy(Tensor([[0.0, 0.0], [3.0, -3.0]]), [1, 0])
+        >>> round(loss.item(), 6)  # (log 2 + log(1 + e ** -6)) / 2
+        0.347811
+    """
+    name = "softmax_cross_entropy"
+    data = getattr(logits, "data", None)
+    if not isinstance(logits, Node) or not isinstance(data, np.ndarray):
+        raise TypeError(f"{name}: expected the logits as a Tensor, got {type(logits).__name__}")
+    shape = data.shape
+    if not shape or data.size == 0:
+        raise ValueError(
+            f"{name}: expected logits of shape (..., C) with at least one row and one class, "
+            f"got shape {shape}"
+        )
+    t = target if type(target) is np.ndarray else np.asarray(raw(target))
+    if t.dtype.kind not in "biuf":
+        raise TypeError(f"{name}: expected the target as numbers, got dtype {t.dtype}")
+    if t.shape == shape[:-1]:
+        t = _one_hot(name, t, shape[-1])
+    elif t.shape != shape:
+        raise ValueError(
+            f"{name}: logits have shape {shape} but target has shape {t.shape}; "
+            f"expected probabilities of shape {shape} or class indices of shape {shape[:-1]}"
+        )
+    out: Tensor = apply(SoftmaxCrossEntropy, logits, target=t.astype(data.dtype, copy=False))
+    return out
+
+
+def binary_cross_entropy(prob: Any, target: Any) -> Any:
+    """Elementwise ``-(t log p + (1 - t) log(1 - p))`` with PyTorch's clamps, as one node.
+
+    Each log is clamped at -100 and the derivative ``(p - t) / (p (1 - p))`` has its
+    denominator clamped at 1e-12, so a saturated probability (exactly 0 or 1, after a
+    sigmoid of a huge logit) gives PyTorch's finite loss and gradient.
+
+    Args:
+        prob: A Value, or a Tensor of probabilities in [0, 1].
+        target: A number for a Value; for a Tensor, numbers that broadcast to its shape.
+
+    Returns:
+        A Value, or a Tensor shaped like `prob` (take its ``mean()`` for the usual loss).
+
+    Raises:
+        TypeError: When `prob` is neither a Value nor a Tensor.
+        ValueError: When a probability is outside [0, 1].
+
+    Example:
+        >>> from autograd import Value
+        >>> round(binary_cross_entropy(Value(0.5), 1.0).data, 6)  # log 2
+        0.693147
+    """
+    from autograd.tensor import Tensor
+    from autograd.value import Value
+
+    if isinstance(prob, Tensor):
+        t = np.broadcast_to(np.asarray(raw(target), dtype=prob.dtype), prob.shape)
+        return apply(tensor_ops.BinaryCrossEntropy, prob, target=t)
+    if isinstance(prob, Value):
+        return apply(value_ops.BinaryCrossEntropy, prob, target=float(raw(target)))
+    raise TypeError(
+        f"binary_cross_entropy: expected a Value or a Tensor of probabilities, "
+        f"got {type(prob).__name__}"
+    )
+
+
+def _one_hot(name: str, indices: np.ndarray, classes: int) -> np.ndarray:
+    bad = indices[(indices != np.round(indices)) | (indices < 0) | (indices >= classes)]
+    if bad.size:
+        raise ValueError(
+            f"{name}: class indices must be integers in 0..{classes - 1}, "
+            f"got {float(bad.ravel()[0]):g}"
+        )
+    return np.eye(classes)[indices.astype(np.intp)]
+
+
+def concat(tensors: Sequence[Any], axis: int | None = 0) -> Tensor:
+    """Join tensors along an existing axis (None: flattened first, as numpy).
 
     Example:
         >>> from autograd import Tensor
@@ -47,7 +173,10 @@ def concat(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     """
     if not tensors:
         raise ValueError("concat: expected at least one tensor, got none")
-    out: Tensor = apply(Concat, *_as_tensors(tensors), axis=axis)
+    ts = _as_tensors("concat", tensors)
+    if axis is not None:
+        axes_of("concat", axis, ts[0].shape)
+    out: Tensor = apply(Concat, *ts, axis=axis)
     return out
 
 
@@ -61,7 +190,7 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     """
     if not tensors:
         raise ValueError("stack: expected at least one tensor, got none")
-    ts = _as_tensors(tensors)
+    ts = _as_tensors("stack", tensors)
     shapes = {t.shape for t in ts}
     if len(shapes) > 1:
         raise ValueError(f"stack: expected tensors of one shape, got shapes {sorted(shapes)}")
@@ -81,14 +210,22 @@ def where(cond: Any, a: Any, b: Any) -> Tensor:
         array([1., 0.])
     """
     mask = np.asarray(raw(cond), dtype=bool)
-    a, b = _as_tensors([a, b])
+    a, b = _as_tensors("where", [a, b])
     out: Tensor = apply(Where, a, b, cond=mask)
     return out
 
 
-def _as_tensors(items: Sequence[Any]) -> list[Tensor]:
+def _as_tensors(name: str, items: Sequence[Any]) -> list[Tensor]:
+    """Tensors as they are, other data as constants; a Value raises (it would lose its graph)."""
     from autograd.tensor import Tensor
 
+    for item in items:
+        if isinstance(item, Node) and not isinstance(item, Tensor):
+            kind = type(item).__name__
+            raise TypeError(
+                f"{name}: expected Tensors, got a {kind}, which would become a constant and "
+                f"lose its gradient; pass Tensor(v.data) for a constant, or build with Tensors"
+            )
     like = next((t for t in items if isinstance(t, Tensor)), None)
     if like is None:
         return [Tensor(t) for t in items]

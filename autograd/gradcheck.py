@@ -68,26 +68,26 @@ def _numeric_column(
 ) -> np.ndarray:
     """d(output element k)/d(input i) for every element of input i, by central differences."""
     x = inputs[i]
-    base = np.array(x.data, dtype=float)
+    original = x.data  # never changed in place: each bump is a new object
+    base = np.array(original, dtype=float)
     numeric = np.zeros(base.shape)
-    with no_grad():
-        for j in range(base.size):
-            values = []
-            for step in (eps, -eps):
-                bumped = base.copy()
-                bumped.flat[j] += step
-                _set(x, bumped)
-                values.append(np.asarray(fn(*inputs).data, dtype=float).flat[k])
-            numeric.flat[j] = (values[0] - values[1]) / (2 * eps)
-    _set(x, base)
+    try:
+        with no_grad():
+            for j in range(base.size):
+                values = []
+                for step in (eps, -eps):
+                    bumped = base.copy()
+                    bumped.flat[j] += step
+                    x.data = (
+                        float(bumped)
+                        if isinstance(original, float)
+                        else bumped.astype(original.dtype)
+                    )
+                    values.append(np.asarray(fn(*inputs).data, dtype=float).flat[k])
+                numeric.flat[j] = (values[0] - values[1]) / (2 * eps)
+    finally:  # also when fn raises at a bumped input (a step across the edge of its domain)
+        x.data = original
     return numeric
-
-
-def _set(x: Node, data: np.ndarray) -> None:
-    if isinstance(x.data, float):
-        x.data = float(data)
-    else:
-        x.data = data.astype(x.data.dtype)
 
 
 def _compare(

@@ -8,6 +8,7 @@ serves the fast plain backward and ``create_graph``.
 
 from __future__ import annotations
 
+import math
 from functools import partial
 from typing import Any
 
@@ -24,7 +25,9 @@ Axis = int | tuple[int, ...] | None
 
 
 def _exp(x: Any) -> Any:
-    return np.exp(x) if isinstance(x, np.ndarray) else x.exp()
+    if isinstance(x, (np.ndarray, np.generic)):  # raw data: 0-d arithmetic gives numpy scalars
+        return np.exp(x)
+    return x.exp()
 
 
 def _swap_last(x: Any) -> Any:
@@ -55,12 +58,43 @@ def sum_to_shape(g: Any, shape: Shape) -> Any:
     return g.sum(axis=tuple(range(lead)) + kept, keepdims=True).reshape(shape)
 
 
-def _keepdims_shape(shape: Shape, axis: Axis) -> Shape:
-    """The shape of a reduction over `axis` with ``keepdims=True``."""
+def axes_of(name: str, axis: Axis, shape: Shape) -> tuple[int, ...] | None:
+    """`axis` (None, an int or a tuple of ints) as sorted non-negative axes; None means all.
+
+    Negative axes count from the end. A 0-d tensor takes axis 0 and -1 (reducing nothing),
+    as in PyTorch.
+
+    Raises:
+        ValueError: Naming `name`, for an axis out of range or one named twice.
+    """
     if axis is None:
+        return None
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    bound = max(len(shape), 1)
+    for a in axes:
+        if not -bound <= a < bound:
+            raise ValueError(f"{name}: axis {a} is out of range for a tensor of shape {shape}")
+    normal = tuple(sorted({int(a) % bound for a in axes}))
+    if len(normal) != len(axes):
+        raise ValueError(f"{name}: axis {axis} names an axis twice")
+    return normal if shape else ()
+
+
+def _keepdims_shape(shape: Shape, axes: tuple[int, ...] | None) -> Shape:
+    """The shape of a reduction over `axes` (as `axes_of` gives them) with ``keepdims=True``."""
+    if axes is None:
         return (1,) * len(shape)
-    axes = {a % len(shape) for a in ((axis,) if isinstance(axis, int) else axis)}
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def shift(x: np.ndarray, axes: tuple[int, ...] | None) -> np.ndarray:
+    """The maximum over `axes` (kept as size 1), 0 where it is not finite or the axis empty.
+
+    Subtracted before ``exp`` so that it never overflows; softmax, log_softmax and
+    logsumexp do not depend on the shift, so it is a constant of the graph.
+    """
+    m = np.max(x, axis=axes, keepdims=True, initial=-np.inf)
+    return np.where(np.isfinite(m), m, 0.0).astype(x.dtype, copy=False)
 
 
 def _shape_error(name: str, inputs: tuple[Any, ...], error: ValueError) -> ValueError:
@@ -237,12 +271,12 @@ class Sum(TensorOp):
 
     @staticmethod
     def forward(x: np.ndarray, axis: Axis, keepdims: bool) -> Any:
-        return x.sum(axis=axis, keepdims=keepdims)
+        return x.sum(axis=axes_of("sum", axis, x.shape), keepdims=keepdims)
 
     @staticmethod
     def vjp(g: Any, out: Any, x: Any, axis: Axis, keepdims: bool) -> tuple[Any]:
         if axis is not None and not keepdims:  # put the summed axes back as size 1
-            g = g.reshape(_keepdims_shape(x.shape, axis))
+            g = g.reshape(_keepdims_shape(x.shape, axes_of("sum", axis, x.shape)))
         return (expand(g, x.shape),)
 
 
@@ -253,13 +287,20 @@ class Max(TensorOp):
 
     @staticmethod
     def forward(x: np.ndarray, axis: Axis, keepdims: bool) -> Any:
-        return x.max(axis=axis, keepdims=keepdims)
+        axes = axes_of("max", axis, x.shape)
+        if any(x.shape[a] == 0 for a in (range(x.ndim) if axes is None else axes)):
+            raise ValueError(
+                f"max: cannot take the maximum of no elements (axis {axis} of a tensor of "
+                f"shape {x.shape}); expected a non-empty axis"
+            )
+        return x.max(axis=axes, keepdims=keepdims)
 
     @staticmethod
     def vjp(g: Any, out: Any, x: Any, axis: Axis, keepdims: bool) -> tuple[Any]:
-        shape = _keepdims_shape(x.shape, axis)
+        axes = axes_of("max", axis, x.shape)
+        shape = _keepdims_shape(x.shape, axes)
         mask = (raw(x) == raw(out).reshape(shape)).astype(raw(x).dtype)
-        share = mask / mask.sum(axis=axis, keepdims=True)
+        share = mask / mask.sum(axis=axes, keepdims=True)
         return (g.reshape(shape) * share,)
 
 
@@ -270,15 +311,15 @@ class LogSumExp(TensorOp):
 
     @staticmethod
     def forward(x: np.ndarray, axis: Axis, keepdims: bool) -> Any:
-        # Shift by the maximum so exp never overflows; a row of -inf keeps shift 0.
-        m = np.max(x, axis=axis, keepdims=True)
-        m = np.where(np.isfinite(m), m, 0)
-        out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
-        return out if keepdims else np.squeeze(out, axis=axis)
+        axes = axes_of("logsumexp", axis, x.shape)
+        m = shift(x, axes)
+        with np.errstate(divide="ignore"):  # log(0) = -inf: an empty axis, or a row of -inf
+            out = np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True)) + m
+        return out if keepdims else np.squeeze(out, axis=axes)
 
     @staticmethod
     def vjp(g: Any, out: Any, x: Any, axis: Axis, keepdims: bool) -> tuple[Any]:
-        shape = _keepdims_shape(x.shape, axis)
+        shape = _keepdims_shape(x.shape, axes_of("logsumexp", axis, x.shape))
         return (g.reshape(shape) * _exp(x - out.reshape(shape)),)
 
 
@@ -302,8 +343,13 @@ class SoftmaxCrossEntropy(TensorOp):
         total = np.add.reduce(probs, axis=-1, keepdims=True)
         probs /= total
         shifted -= np.log(total, out=total)  # now log_softmax(x)
-        shifted *= target
-        return -np.add.reduce(shifted, axis=None) / (x.size // x.shape[-1]), probs
+        with np.errstate(invalid="ignore"):  # 0 * -inf: a logit of -inf (a masked class)
+            shifted *= target
+        loss = np.add.reduce(shifted, axis=None)
+        if math.isnan(loss):  # count each 0 * log(0) as 0: its limit, and what torch gives
+            shifted[target == 0] = 0.0
+            loss = np.add.reduce(shifted, axis=None)
+        return -loss / (x.size // x.shape[-1]), probs
 
     @staticmethod
     def vjp(g: Any, out: Any, x: Any, target: np.ndarray, saved: np.ndarray) -> tuple[Any]:
@@ -311,6 +357,24 @@ class SoftmaxCrossEntropy(TensorOp):
         if not isinstance(x, np.ndarray):  # differentiable: recompute softmax from x
             return ((x.softmax(axis=-1) - target) * (g / rows),)
         return ((saved - target) * (g / rows),)
+
+
+class BinaryCrossEntropy(TensorOp):
+    """Elementwise binary cross-entropy with PyTorch's clamps (the scalar op, elementwise)."""
+
+    name = "binary_cross_entropy"
+
+    @staticmethod
+    def forward(p: np.ndarray, target: np.ndarray) -> Any:
+        bad = p[~((p >= 0) & (p <= 1))]  # nan is bad too
+        if bad.size:
+            raise value_ops.probability_error(float(bad.ravel()[0]))
+        with np.errstate(divide="ignore"):  # log(0) = -inf, clamped just below
+            log_p = np.maximum(np.log(p), value_ops._LOG_FLOOR)
+            log_q = np.maximum(np.log1p(-p), value_ops._LOG_FLOOR)
+        return -(target * log_p + (1 - target) * log_q)
+
+    vjp = staticmethod(value_ops.BinaryCrossEntropy.vjp)  # the scalar rule, elementwise
 
 
 # --------------------------------------------------------------------------- shapes
@@ -345,12 +409,26 @@ class Transpose(TensorOp):
 
     @staticmethod
     def forward(x: np.ndarray, axes: tuple[int, ...] | None) -> Any:
-        return np.transpose(x, axes)
+        return np.transpose(x, None if axes is None else _permutation(axes, x.shape))
 
     @staticmethod
     def vjp(g: Any, out: Any, x: Any, axes: tuple[int, ...] | None) -> tuple[Any]:
-        inverse = None if axes is None else tuple(int(i) for i in np.argsort(axes))
-        return (g.transpose(*(inverse or ())),)
+        if axes is None:  # reversed axes are their own inverse
+            return (g.transpose(),)
+        inverse = np.argsort(_permutation(axes, x.shape))
+        return (g.transpose(*[int(i) for i in inverse]),)
+
+
+def _permutation(axes: tuple[int, ...], shape: Shape) -> tuple[int, ...]:
+    """`axes` with negative axes counted from the end: a permutation of ``range(ndim)``."""
+    n = len(shape)
+    normal = tuple(int(a) + n if -n <= a < 0 else int(a) for a in axes)
+    if sorted(normal) != list(range(n)):
+        raise ValueError(
+            f"transpose: axes {axes} are not a permutation of the {n} axes of a tensor of "
+            f"shape {shape}"
+        )
+    return normal
 
 
 class BroadcastTo(TensorOp):
@@ -419,19 +497,23 @@ def _has_integer_array(key: Any) -> bool:
 
 
 class Concat(_ShapedOp):
-    """Join tensors along `axis`; each gets its slice of g."""
+    """Join tensors along `axis` (None: flattened, as numpy); each gets its slice of g."""
 
     name = "concat"
 
     @staticmethod
-    def forward(*xs: np.ndarray, axis: int) -> Any:
+    def forward(*xs: np.ndarray, axis: int | None) -> Any:
         return np.concatenate(xs, axis=axis)
 
     @staticmethod
-    def vjp(g: Any, out: Any, *xs: Any, axis: int) -> tuple[Any, ...]:
+    def vjp(g: Any, out: Any, *xs: Any, axis: int | None) -> tuple[Any, ...]:
         grads = []
         start = 0
         for x in xs:
+            if axis is None:
+                grads.append(g[start : start + x.size].reshape(x.shape))
+                start += x.size
+                continue
             key = [slice(None)] * g.ndim
             key[axis] = slice(start, start + x.shape[axis])
             grads.append(g[tuple(key)])

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import math
 import operator
+import os
+import sys
+import warnings
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -33,33 +36,91 @@ def _log(x: Any) -> Any:
     return math.log(x) if isinstance(x, float) else x.log()
 
 
-def _power(x: Any, n: Any) -> Any:
-    """Power for a rule: on a raw float 0 with a negative exponent, the limit inf, not an error."""
+def _at_least(x: Any, low: float) -> Any:
+    """max(x, low) for a rule: raw floats and arrays, or nodes (slope 1 above low, 0 below)."""
+    if isinstance(x, (np.ndarray, np.generic)):
+        return np.maximum(x, low)
     if isinstance(x, float):
-        return _float_pow(x, n, "pow", strict=False)
+        return x if x > low else low
+    return x + (low - x).relu()
+
+
+def _power(x: Any, n: Any) -> Any:
+    """Power inside a rule: 0 ** negative is the limit inf (a derivative at 0), not an error.
+
+    Raw floats and Values take the lenient ops below; arrays and Tensors follow numpy, whose
+    0 ** -1 is inf already.
+    """
+    if isinstance(x, float) and isinstance(n, float):
+        return _float_pow(x, n, strict=False)
+    if isinstance(n, ValueOp.node_type):  # a Value exponent: both are Values
+        return apply(_LimitPow, x, n)
+    if isinstance(x, ValueOp.node_type):
+        return apply(_LimitPowConst, x, n=n)
     return x**n
 
 
-def _float_pow(x: float, n: float, name: str, strict: bool = True) -> float:
-    """Power on floats, with overflow to inf and clear domain errors."""
+def _float_pow(x: float, n: float, strict: bool = True) -> float:
+    """Power on floats, with clear domain errors; overflow gives inf and a RuntimeWarning.
+
+    Without `strict`, 0 ** negative is the limit inf instead of an error.
+    """
     try:
         out = x**n
     except ZeroDivisionError:
         if strict:
             raise ValueError(
-                f"{name}: 0.0 ** {n:g} is undefined (division by zero); "
+                f"pow: 0.0 ** {n:g} is undefined (division by zero); "
                 "expected a non-zero base for a negative exponent"
             ) from None
         return math.inf
     except OverflowError:
         negative = x < 0 and float(n).is_integer() and int(n) % 2 == 1
-        return -math.inf if negative else math.inf
+        out = -math.inf if negative else math.inf
+        _warn(f"pow: {x:g} ** {n:g} overflowed to {out}")
+        return out
     if not isinstance(out, float):  # a negative base to a fractional power is complex
         raise ValueError(
-            f"{name}: {x:g} ** {n:g} is not a real number; "
+            f"pow: {x:g} ** {n:g} is not a real number; "
             "expected a non-negative base for a non-integer exponent"
         )
     return out
+
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _warn(message: str) -> None:
+    """A RuntimeWarning (as numpy's on overflow), shown at the caller's line outside autograd."""
+    level = 2  # stacklevel 2 is the frame that called _warn
+    frame: Any = sys._getframe(1)
+    while frame is not None and os.path.dirname(frame.f_code.co_filename) == _PACKAGE:
+        level, frame = level + 1, frame.f_back
+    warnings.warn(message, RuntimeWarning, stacklevel=level)
+
+
+class Undefined:
+    """A derivative that does not exist, in place of a gradient: any use of it raises.
+
+    A rule returns one when the derivative may not be needed (d(x ** y)/dy at x < 0 when
+    only d/dx is asked for): a pass that adds it into a ``.grad`` or computes with it raises
+    the ValueError that says why; a pass that never touches it goes on.
+    """
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def _raise(self, *args: Any) -> Any:
+        raise ValueError(self.message)
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _raise
+    __truediv__ = __rtruediv__ = __pow__ = __rpow__ = __neg__ = __abs__ = _raise
+    __float__ = __bool__ = __lt__ = __le__ = __gt__ = __ge__ = __array__ = _raise
+
+    def __repr__(self) -> str:
+        return f"Undefined({self.message!r})"
 
 
 # ----------------------------------------------------------------------- the primitives
@@ -120,34 +181,59 @@ class PowConst(ValueOp):
 
     @staticmethod
     def forward(x: float, n: float) -> float:
-        return _float_pow(x, n, "pow")
+        return _float_pow(x, n)
 
     @staticmethod
     def vjp(g: Any, out: Any, x: Any, n: float) -> tuple[Any]:
+        if n == 0:  # x ** 0 is 1 everywhere: 0, not 0 * inf at x = 0 (as PyTorch)
+            return (g * 0.0,)
         return (g * (n * _power(x, n - 1)),)
 
 
 class Pow(ValueOp):
-    """x ** y for two Values; d/dx = y * x ** (y - 1), d/dy = x ** y * log(x)."""
+    """x ** y for two Values; d/dx = y * x ** (y - 1), d/dy = x ** y * log(x).
+
+    At x = 0 the limits, with PyTorch's 0 at y = 0: d/dx is 0 for y = 0 (x ** 0 is 1), and
+    d/dy is 0 for y >= 0. For x < 0 (an integer y) d/dy is not real: `Undefined`, which
+    raises only if the pass uses it.
+    """
 
     name = "**"
 
     @staticmethod
     def forward(x: float, y: float) -> float:
-        return _float_pow(x, y, "pow")
+        return _float_pow(x, y)
 
     @staticmethod
     def vjp(g: Any, out: Any, x: Any, y: Any) -> tuple[Any, Any]:
-        if raw(x) > 0:
+        base, exponent = raw(x), raw(y)
+        dx = g * 0.0 if exponent == 0 else g * (y * _power(x, y - 1))
+        if base > 0:
             dy = g * (out * _log(x))
-        elif raw(out) == 0:  # 0 ** y with y > 0: the limit of x ** y * log(x) is 0
-            dy = g * 0.0
+        elif base == 0:  # the limit of x ** y * log(x) as x -> 0+
+            dy = g * (0.0 if exponent >= 0 else -math.inf)
         else:
-            raise ValueError(
-                f"pow: d(x ** y)/dy is not real at x = {raw(x):g}; "
-                "expected a positive base when the exponent is a Value"
+            dy = Undefined(
+                f"pow: d(x ** y)/dy is not real at x = {base:g}; "
+                "expected a positive base when the exponent's gradient is needed"
             )
-        return g * (y * _power(x, y - 1)), dy
+        return dx, dy
+
+
+class _LimitPowConst(PowConst):
+    """x ** n inside a derivative rule: 0 ** negative is the limit inf, not an error."""
+
+    @staticmethod
+    def forward(x: float, n: float) -> float:
+        return _float_pow(x, n, strict=False)
+
+
+class _LimitPow(Pow):
+    """x ** y inside a derivative rule: 0 ** negative is the limit inf, not an error."""
+
+    @staticmethod
+    def forward(x: float, y: float) -> float:
+        return _float_pow(x, y, strict=False)
 
 
 class Exp(ValueOp):
@@ -160,6 +246,7 @@ class Exp(ValueOp):
         try:
             return math.exp(x)
         except OverflowError:
+            _warn(f"exp: exp({x:g}) overflowed to inf")
             return math.inf
 
     @staticmethod
@@ -361,3 +448,41 @@ def ufunc_rules(ops: dict[str, Any]) -> dict[Any, Callable[..., Any]]:
 
 UFUNCS = {**ufunc_rules(globals()), np.power: _ufunc_power}
 """The rule for each numpy ufunc on a Value (`Operators.__array_ufunc__` reads it)."""
+
+
+_LOG_FLOOR = -100.0
+"""PyTorch clamps each log of binary cross-entropy at -100: p = 0 or 1 gives a finite loss."""
+_BCE_EPS = float(np.float32(1e-12))
+"""PyTorch clamps the denominator p (1 - p) of the derivative at its float32 constant 1e-12."""
+
+
+def probability_error(p: float) -> ValueError:
+    """The error of binary cross-entropy for a number `p` outside [0, 1]."""
+    return ValueError(
+        f"binary_cross_entropy: expected probabilities in [0, 1], got {p:g}; "
+        "apply sigmoid to the model's output first"
+    )
+
+
+class BinaryCrossEntropy(ValueOp):
+    """-(t log p + (1 - t) log(1 - p)), logs clamped at -100; d/dp = (p - t) / p (1 - p).
+
+    PyTorch's rule, with the denominator of the derivative clamped at 1e-12: at a saturated p
+    (exactly 0 or 1) the loss is at most 100 and the gradient large but finite, so training
+    can leave the saturation (the derivative of the clamped loss would be 0 there). `target`
+    is the constant t.
+    """
+
+    name = "binary_cross_entropy"
+
+    @staticmethod
+    def forward(p: float, target: float) -> float:
+        if not 0.0 <= p <= 1.0:
+            raise probability_error(p)
+        log_p = math.log(p) if p > 0.0 else -math.inf
+        log_q = math.log1p(-p) if p < 1.0 else -math.inf
+        return -(target * max(log_p, _LOG_FLOOR) + (1.0 - target) * max(log_q, _LOG_FLOOR))
+
+    @staticmethod
+    def vjp(g: Any, out: Any, p: Any, target: Any) -> tuple[Any]:
+        return (g * (p - target) / _at_least(p * (1.0 - p), _BCE_EPS),)

@@ -35,9 +35,7 @@ import torch
 import torch.nn.functional as F  # noqa: N812 - PyTorch's conventional name
 
 import autograd
-from autograd import Tensor
-from autograd.op import apply
-from autograd.tensor_ops import SoftmaxCrossEntropy
+from autograd import Tensor, softmax_cross_entropy
 
 if __package__ in (None, ""):  # run as a script (python benchmarks/tensor.py)
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -187,7 +185,7 @@ class ChainruleMLP:
         """Forward, backward, update: the user code, verbatim."""
         w1, b1, w2, b2 = self.params
         logits = (Tensor(self.x) @ w1 + b1).tanh() @ w2 + b2
-        loss = apply(SoftmaxCrossEntropy, logits, target=self.onehot)
+        loss = softmax_cross_entropy(logits, self.onehot)
         loss.backward()
         lr = self.lr
         for p in self.params:
@@ -198,7 +196,7 @@ class ChainruleMLP:
         """The loss node."""
         w1, b1, w2, b2 = self.params
         logits = (Tensor(self.x) @ w1 + b1).tanh() @ w2 + b2
-        return apply(SoftmaxCrossEntropy, logits, target=self.onehot)
+        return softmax_cross_entropy(logits, self.onehot)
 
     def backward(self, loss: Tensor) -> None:
         """Backpropagate into every node's .grad."""

@@ -21,16 +21,8 @@ import numpy as np
 
 import autograd
 from autograd import Tensor, Value
-from autograd.op import apply
-from autograd.tensor_ops import SoftmaxCrossEntropy
 
 __all__ = ["binary_cross_entropy", "cross_entropy", "hinge_loss", "l1_loss", "mse_loss"]
-
-_LOG_FLOOR = -100.0
-"""PyTorch clamps log(p) in binary cross-entropy at -100, so p = 0 or 1 gives a finite loss."""
-_TINY = math.exp(_LOG_FLOOR)
-"""Below this probability log(p) < -100: the clamp takes over (the log is never computed)."""
-
 
 # ---------------------------------------------------------------------- helpers
 
@@ -86,20 +78,6 @@ def _mean(name: str, terms: list[Any]) -> Value:
     return total if len(terms) == 1 else total * (1.0 / len(terms))
 
 
-def _value_log(p: Any) -> Any:
-    """log(p) clamped below at -100 (a constant there), as PyTorch's binary cross-entropy."""
-    data = p.data if isinstance(p, Value) else float(p)
-    if data <= _TINY:
-        return _LOG_FLOOR
-    return p.log() if isinstance(p, Value) else math.log(data)
-
-
-def _tensor_log(p: Tensor) -> Tensor:
-    """log(p) clamped below at -100 (constant there), with no log(0) warning from numpy."""
-    safe = p.data > _TINY
-    return autograd.where(safe, autograd.where(safe, p, 1.0).log(), _LOG_FLOOR)
-
-
 def _as_pred_tensor(pred: Any) -> Tensor | None:
     """The prediction as a Tensor (an array becomes a constant one), or None for Values."""
     if isinstance(pred, Tensor):
@@ -117,15 +95,6 @@ def _tensor_target(name: str, pred: Tensor, target: Any) -> np.ndarray:
 def _check_nonempty(name: str, pred: Tensor) -> None:
     if pred.size == 0:
         raise ValueError(f"{name}: got an empty batch")
-
-
-def _check_probabilities(name: str, data: np.ndarray) -> None:
-    bad = data[(data < 0) | (data > 1) | np.isnan(data)]
-    if bad.size:
-        raise ValueError(
-            f"{name}: expected probabilities in [0, 1], got {float(bad.ravel()[0]):g}; "
-            "apply sigmoid to the model's output first"
-        )
 
 
 def _check_labels(name: str, labels: np.ndarray) -> None:
@@ -187,13 +156,11 @@ def binary_cross_entropy(prob: Any, target: Any) -> Any:
     if tensor is not None:
         _check_nonempty(name, tensor)
         t = _tensor_target(name, tensor, target)
-        _check_probabilities(name, tensor.data)
-        return -(t * _tensor_log(tensor) + (1.0 - t) * _tensor_log(1.0 - tensor)).mean()
+        return autograd.binary_cross_entropy(tensor, t).mean()
     preds, shape = _value_grid(name, prob)
     targets = _match(name, shape, _as_array(name, target)).ravel().tolist()
-    _check_probabilities(name, np.array([p.data if isinstance(p, Value) else p for p in preds]))
     terms = [
-        -(t * _value_log(p) + (1.0 - t) * _value_log(1.0 - p))
+        autograd.binary_cross_entropy(p if isinstance(p, Value) else Value(p), t)
         for p, t in zip(preds, targets, strict=True)
     ]
     return _mean(name, terms)
@@ -233,7 +200,7 @@ def cross_entropy(logits: Any, target: Any) -> Any:
         dense = _dense_target(name, (n, c), _as_array(name, target)).astype(tensor.dtype)
         # One fused op: softmax and log-likelihood together, stable for large logits,
         # with the simple gradient (softmax - target) / N.
-        return apply(SoftmaxCrossEntropy, tensor, target=dense)
+        return autograd.softmax_cross_entropy(tensor, dense)
     flat, shape = _value_grid(name, logits)
     if len(shape) != 2:
         raise ValueError(
@@ -244,15 +211,18 @@ def cross_entropy(logits: Any, target: Any) -> Any:
     terms = []
     for i in range(n):
         row = flat[i * c : (i + 1) * c]
+        # Work with z - max(z): exp never overflows, and no digit of z is lost to the
+        # rounding of a large logsumexp (the loss does not depend on the shift).
         top = max(z.data if isinstance(z, Value) else z for z in row)
-        # log-sum-exp with the row maximum taken out: exp never overflows.
-        exps = [(z - top).exp() for z in row]
-        lse = sum(exps[1:], exps[0]).log() + top
+        shifted = [z - top for z in row]
+        exps = [s.exp() if isinstance(s, Value) else math.exp(s) for s in shifted]
         weights = dense[i]
-        picked = [(float(w), z) for w, z in zip(weights, row, strict=True) if w != 0.0]
+        total = sum(exps[1:], exps[0])
+        lse = total.log() if isinstance(total, Value) else math.log(total)
         term = lse * float(weights.sum())
-        for w, z in picked:
-            term = term - (z if w == 1.0 else w * z)
+        for w, s in zip(weights.tolist(), shifted, strict=True):
+            if w != 0.0:
+                term = term - (s if w == 1.0 else w * s)
         terms.append(term)
     return _mean(name, terms)
 

@@ -8,6 +8,8 @@ So ``self.w = [Value(...) ...]; self.b = Value(0.0)`` is all a subclass needs to
 from __future__ import annotations
 
 import os
+import zipfile
+import zlib
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar, TypeVar
 
@@ -135,49 +137,63 @@ class Module:
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Copy `state` into the parameters, in place (the parameter objects stay the same).
 
+        Every entry is checked before any is loaded: nothing or all.
+
         Args:
             state: ``{name: array or number}`` with exactly the names of
-                `named_parameters` and the parameters' shapes.
+                `named_parameters`, the parameters' shapes, and real numbers.
 
         Raises:
-            ValueError: Listing every missing name, every unexpected name and every name
-                whose shape differs. Nothing is loaded then.
+            ValueError: Listing every missing name, every unexpected name, every name whose
+                shape differs and every entry that is not real numbers. Nothing is loaded then.
         """
+        self._load(state, "load_state_dict: the state")
+
+    def _load(self, state: Mapping[str, Any], what: str) -> None:
+        """Check all of `state` against the parameters, then copy it in (`what` names it)."""
         params = dict(self.named_parameters())
-        missing = [name for name in params if name not in state]
-        unexpected = [name for name in state if name not in params]
-        wrong = []
+        arrays: dict[str, np.ndarray] = {}
+        problems: dict[str, list[str]] = {
+            "missing": [name for name in params if name not in state],
+            "unexpected": [name for name in state if name not in params],
+            "wrong shape": [],
+            "not real numbers": [],
+        }
         for name, p in params.items():
-            if name in state:
-                got, want = np.shape(state[name]), np.shape(p.data)
-                if got != want:
-                    wrong.append(f"{name} (expected shape {want}, got {got})")
-        if missing or unexpected or wrong:
-            parts = []
-            if missing:
-                parts.append("missing " + ", ".join(missing))
-            if unexpected:
-                parts.append("unexpected " + ", ".join(unexpected))
-            if wrong:
-                parts.append("wrong shape " + ", ".join(wrong))
+            if name not in state:
+                continue
+            entry = state[name]
+            try:
+                arr = np.asarray(entry.data if isinstance(entry, Node) else entry)
+            except ValueError:  # a ragged list
+                arr = np.asarray(None)
+            if arr.dtype.kind not in "biuf":
+                problems["not real numbers"].append(f"{name} (got {arr.dtype})")
+            elif arr.shape != np.shape(p.data):
+                want = np.shape(p.data)
+                problems["wrong shape"].append(f"{name} (expected shape {want}, got {arr.shape})")
+            else:
+                arrays[name] = arr
+        found = [f"{kind} {', '.join(names)}" for kind, names in problems.items() if names]
+        if found:
             raise ValueError(
-                f"load_state_dict: the state does not match {type(self).__name__}: "
-                + "; ".join(parts)
-                + ". Expected exactly the names and shapes of named_parameters()"
+                f"{what} does not match {type(self).__name__}: {'; '.join(found)}. "
+                "Expected exactly the names and shapes of named_parameters(), in real numbers"
             )
         for name, p in params.items():
             if isinstance(p, Value):
-                p.data = float(np.asarray(state[name]).reshape(()))
+                p.data = float(arrays[name].reshape(()))
             else:
-                p.data = np.array(state[name], dtype=p.data.dtype, copy=True)
+                p.data = np.array(arrays[name], dtype=p.data.dtype, copy=True)
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write `state_dict` to a ``.npz`` file (numpy adds the suffix when it is missing).
+        """Write `state_dict` to `path` as a numpy ``.npz`` archive (no suffix is added).
 
         Args:
-            path: The file to write.
+            path: The file to write, exactly as given; `load` reads it back.
         """
-        np.savez(path, **self.state_dict())  # type: ignore[arg-type]
+        with open(path, "wb") as f:
+            np.savez(f, **self.state_dict())  # type: ignore[arg-type]
 
     def load(self: M, path: str | os.PathLike[str]) -> M:
         """Read a file written by `save` into this module's parameters, bit for bit.
@@ -185,20 +201,20 @@ class Module:
         Build the model as it was built for saving, then load into it
         (``model = MLP(2, [16, 16, 1]).load("model.npz")``), as with PyTorch's
         ``model.load_state_dict(torch.load(path))``: the file holds the numbers, the code
-        holds the architecture.
+        holds the architecture. Nothing is loaded unless all of the file fits.
 
         Args:
-            path: A ``.npz`` file written by `save`.
+            path: The file written by ``save(path)``.
 
         Returns:
             This module, so a model can be built and loaded in one line.
 
         Raises:
-            ValueError: When the file's names or shapes do not match this module.
+            FileNotFoundError: When there is no such file.
+            ValueError: Naming the file, when it is not a ``.npz`` archive of real numbers,
+                or its names or shapes do not match this module.
         """
-        with np.load(path, allow_pickle=False) as f:
-            state = {name: f[name] for name in f.files}
-        self.load_state_dict(state)
+        self._load(_read_npz(path), f"load: {os.fspath(path)}")
         return self
 
     # ------------------------------------------------------------------ modes
@@ -230,6 +246,26 @@ class Module:
             return head + ")"
         body = "".join(f"\n  {line}" for child in children for line in child.splitlines())
         return head + body + "\n)"
+
+
+def _read_npz(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
+    """Every array of the ``.npz`` archive at `path`, or a ValueError naming the file."""
+    name = os.fspath(path)
+    try:
+        loaded = np.load(path, allow_pickle=False)
+        if isinstance(loaded, np.lib.npyio.NpzFile):
+            with loaded:
+                return {key: loaded[key] for key in loaded.files}
+    except FileNotFoundError:
+        raise
+    except (ValueError, EOFError, OSError, zipfile.BadZipFile, zlib.error) as e:
+        raise ValueError(  # numpy's own message may advise allow_pickle: not for a model file
+            f"load: {name} is not a .npz archive written by save (numpy: {type(e).__name__})"
+        ) from None
+    raise ValueError(
+        f"load: {name} holds one array (a .npy file), not the .npz archive of named arrays "
+        "that save writes"
+    )
 
 
 def _child_lines(name: str, obj: Any) -> list[str]:

@@ -29,11 +29,22 @@ class Optimizer:
 
     Raises:
         ValueError: When `params` is empty.
-        TypeError: When an element is not a Value or a Tensor.
+        TypeError: When `params` is a module or a single parameter, or an element is not a
+            Value or a Tensor.
     """
 
     def __init__(self, params: Iterable[Node]) -> None:
         name = type(self).__name__
+        if callable(getattr(params, "parameters", None)):
+            raise TypeError(
+                f"{name}: expected parameters, got the module {type(params).__name__}; "
+                "pass model.parameters()"
+            )
+        if isinstance(params, Node):  # iterating a Tensor would give new nodes: its rows
+            raise TypeError(
+                f"{name}: expected a list of parameters, got one {type(params).__name__}; "
+                "pass [param] or model.parameters()"
+            )
         self.params: list[Node] = []
         seen: set[int] = set()
         for p in params:
@@ -75,6 +86,10 @@ def _check(name: str, arg: str, value: Any, low: float = 0.0, high: float = math
         bounds = f">= {low:g}" if high == math.inf else f"in [{low:g}, {high:g})"
         raise ValueError(f"{name}: {arg} must be a number {bounds}, got {value!r}")
     return float(value)
+
+
+def _copy(x: Any) -> Any:
+    return np.array(x, copy=True) if isinstance(x, np.ndarray) else x  # floats are immutable
 
 
 def _sqrt(x: Any) -> Any:
@@ -135,8 +150,9 @@ class SGD(Optimizer):
             g = g + self.weight_decay * x
         if self.momentum != 0:
             buf = state.get("momentum_buffer")
-            # New arrays each time (never in-place): g may be the parameter's own .grad.
-            buf = g if buf is None else self.momentum * buf + g
+            # The buffer is its own array (g may be the .grad itself, zeroed in place later),
+            # and it is never changed in place.
+            buf = _copy(g) if buf is None else self.momentum * buf + g
             state["momentum_buffer"] = buf
             g = buf
         return x - self.lr * g

@@ -64,8 +64,8 @@ def fit(
         The loss of each epoch: the mean of that epoch's batch losses.
 
     Raises:
-        ValueError: For ``epochs < 0``, ``batch_size <= 0``, or `X` and `y` of
-            different lengths.
+        ValueError: For ``epochs < 0``, ``batch_size <= 0``, `X` and `y` of different
+            lengths, or no rows.
 
     Example:
         >>> import random
@@ -92,6 +92,8 @@ def fit(
         raise ValueError(
             f"fit: X and y must have the same number of rows, got {len(inputs)} and {len(targets)}"
         )
+    if len(inputs) == 0:
+        raise ValueError("fit: got no data (X and y have 0 rows); expected at least one row")
     scalar = _is_scalar(model)
     rng = np.random.default_rng(0)
     history: list[float] = []

@@ -58,9 +58,12 @@ def test_value_pow_gradient_in_the_exponent_needs_a_positive_base() -> None:
 
 
 def test_value_edge_values_follow_pytorch_not_errors() -> None:
-    assert Value(1000.0).exp().data == float("inf")
-    assert (Value(10.0) ** 400).data == float("inf")
-    assert (Value(-10.0) ** 401).data == float("-inf")
+    with pytest.warns(RuntimeWarning, match="overflowed"):
+        assert Value(1000.0).exp().data == float("inf")
+    with pytest.warns(RuntimeWarning, match="overflowed"):
+        assert (Value(10.0) ** 400).data == float("inf")
+    with pytest.warns(RuntimeWarning, match="overflowed"):
+        assert (Value(-10.0) ** 401).data == float("-inf")
     s = Value(0.0)
     r = s.sqrt()
     r.backward()
@@ -201,3 +204,20 @@ def test_an_unnamed_subclass_of_an_op_runs_its_own_rules() -> None:
     z = apply(Twice, x, y)
     z.backward()
     assert (z.data, x.grad, y.grad) == (30.0, 10.0, 6.0)  # d(2xy)/dx = 2y, d/dy = 2x
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda v: autograd.stack([v, Value(2.0)]), "stack"),
+        (lambda v: autograd.concat([v, v]), "concat"),
+        (lambda v: autograd.stack([Tensor(1.0), v]), "stack"),
+        (lambda v: autograd.concat([Tensor([1.0]), v]), "concat"),
+        (lambda v: autograd.where(np.array(True), v, Tensor(0.0)), "where"),
+    ],
+)
+def test_joining_values_into_a_tensor_raises_instead_of_making_constants(call, name) -> None:
+    v = Value(1.0)
+    with pytest.raises(TypeError, match=rf"^{name}: expected Tensors, got a Value") as err:
+        call(v)
+    assert r"Tensor(v.data)" in str(err.value)

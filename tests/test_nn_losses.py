@@ -371,3 +371,75 @@ def test_tensor_loss_gradients_match_central_differences():
 def test_tensor_loss_errors(call, message):
     with pytest.raises(ValueError, match=_escape(message)):
         call()
+
+
+# ---------------------------------------------------------------------- huge logits
+
+
+def _huge_cases(c):
+    """Loss inputs of magnitude c: logits near c with ties, scores of ±c, saturated probs."""
+    logits = np.array([[c, c, c - 1], [c, c - 2, c - 40], [-c, c, c]])
+    probs = np.array([1.0, 0.0, 1.0, 0.0, 1e-20, 1.0 - 2**-53, 0.5])
+    bits = np.array([0.0, 1.0, 1.0, 0.0, 1.0, 0.0, 1.0])
+    return [
+        ("cross_entropy", logits, np.array([0, 0, 1])),  # losses of order 1, not of c
+        ("cross_entropy", logits, np.array([[0.5, 0.25, 0.25], [1.0, 0, 0], [0, 0.5, 0.5]])),
+        ("mse_loss", np.array([c, c + 2**40, -c]), np.array([c + 2**41, c, -c])),
+        ("hinge_loss", np.array([c, -c, c, 0.5]), np.array([1.0, 1.0, -1.0, -1.0])),
+        ("binary_cross_entropy", probs, bits),
+    ]
+
+
+HUGE_CASES = [case for c in (1e12, 1e16) for case in _huge_cases(c)]
+
+
+@pytest.mark.parametrize(("name", "pred", "target"), HUGE_CASES)
+def test_tensor_losses_at_huge_logits_match_torch(name, pred, target):
+    torch = pytest.importorskip("torch")
+    want_loss, want_grad = _torch_reference(torch, name, pred, target)
+    x = Tensor(pred, requires_grad=True)
+    loss = getattr(nn, name)(x, target)
+    loss.backward()
+    assert loss.item() == pytest.approx(want_loss, rel=1e-12)
+    np.testing.assert_allclose(x.grad, want_grad, rtol=1e-12, atol=1e-12 * np.abs(want_grad).max())
+
+
+@pytest.mark.parametrize(("name", "pred", "target"), HUGE_CASES)
+def test_value_losses_at_huge_logits_match_torch(name, pred, target):
+    torch = pytest.importorskip("torch")
+    want_loss, want_grad = _torch_reference(torch, name, pred, target)
+    values = _values(pred)
+    loss = getattr(nn, name)(values, target)
+    loss.backward()
+    assert loss.data == pytest.approx(want_loss, rel=1e-12)
+    got = _grads(values)
+    np.testing.assert_allclose(got, want_grad, rtol=1e-12, atol=1e-12 * np.abs(want_grad).max())
+
+
+def test_value_cross_entropy_of_the_issue_row():
+    loss = nn.cross_entropy([[Value(1e16), Value(1e16), Value(1e16 - 1)]], [0])
+    d = (1e16 - 1) - 1e16  # exact: 0.0, since 1e16 - 1 rounds to 1e16
+    assert loss.data == pytest.approx(math.log(2 + math.exp(d)), rel=1e-15)  # log 3
+
+
+@pytest.mark.parametrize("name", ["cross_entropy", "mse_loss", "hinge_loss"])
+def test_float32_tensor_losses_at_1e8_match_torch(name):
+    torch = pytest.importorskip("torch")
+    (_, pred, target) = next(case for case in _huge_cases(1e8) if case[0] == name)
+    pred32 = pred.astype(np.float32)
+    x = Tensor(pred32, requires_grad=True)
+    loss = getattr(nn, name)(x, target)
+    loss.backward()
+    p = torch.tensor(pred32, requires_grad=True)
+    functional = torch.nn.functional
+    if name == "cross_entropy":
+        ref = functional.cross_entropy(p, torch.tensor(target))
+    elif name == "mse_loss":
+        ref = functional.mse_loss(p, torch.tensor(target, dtype=torch.float32))
+    else:
+        ref = torch.relu(1 - torch.tensor(target, dtype=torch.float32) * p).mean()
+    ref.backward()
+    assert loss.dtype == np.float32
+    assert loss.item() == pytest.approx(ref.item(), rel=1e-5)
+    want = p.grad.numpy()
+    np.testing.assert_allclose(x.grad, want, rtol=1e-5, atol=1e-5 * np.abs(want).max())

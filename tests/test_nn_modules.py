@@ -1,6 +1,7 @@
 import math
 import random
 import re
+import zipfile
 
 import numpy as np
 import pytest
@@ -368,21 +369,91 @@ def test_save_and_load_restore_every_bit(tmp_path):
     assert [o.data for o in fresh(x)] == [o.data for o in model(x)]
 
 
-def test_save_adds_the_npz_suffix_like_numpy(tmp_path):
+@pytest.mark.parametrize("name", ["weights.bin", "weights", "weights.npz", "w.npy"])
+def test_save_writes_exactly_the_path_it_is_given_and_load_reads_it(tmp_path, name):
     random.seed(0)
     model = nn.MLP(2, [2, 1])
-    model.save(tmp_path / "weights")
-    assert (tmp_path / "weights.npz").exists()
-    assert nn.MLP(2, [2, 1]).load(tmp_path / "weights.npz").state_dict().keys() == (
-        model.state_dict().keys()
-    )
+    model.save(tmp_path / name)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]
+    random.seed(1)
+    fresh = nn.MLP(2, [2, 1]).load(str(tmp_path / name))
+    assert [p.data for p in fresh.parameters()] == [p.data for p in model.parameters()]
 
 
 def test_load_into_a_different_architecture_raises(tmp_path):
     random.seed(0)
-    nn.MLP(2, [2, 1]).save(tmp_path / "small.npz")
+    path = tmp_path / "small.npz"
+    nn.MLP(2, [2, 1]).save(path)
+    with pytest.raises(ValueError, match=rf"^load: {re.escape(str(path))} does not match MLP: "):
+        nn.MLP(2, [3, 1]).load(path)
+
+
+def _bad_files(tmp_path):
+    """(path, message) for files that load must refuse, each named in its error."""
+    random.seed(0)
+    good = tmp_path / "good.npz"
+    nn.MLP(2, [2, 1]).save(good)
+    data = good.read_bytes()
+    files = {
+        "truncated.npz": (data[: len(data) // 2], "is not a .npz archive written by save"),
+        "empty.npz": (b"", "is not a .npz archive written by save"),
+        "text.npz": (b"layers.0.neurons.0.w.0 = 0.5\n", "is not a .npz archive written by save"),
+    }
+    for name, (content, _) in files.items():
+        (tmp_path / name).write_bytes(content)
+    cases = [(tmp_path / name, message) for name, (_, message) in files.items()]
+    np.save(tmp_path / "one.npy", np.zeros(3))
+    cases.append((tmp_path / "one.npy", "holds one array (a .npy file)"))
+    with zipfile.ZipFile(tmp_path / "notes.zip", "w") as z:  # a zip, but of text
+        z.writestr("layers.0.neurons.0.w.0", "not an array")
+    cases.append((tmp_path / "notes.zip", "not real numbers layers.0.neurons.0.w.0 (got |S12)"))
+    state = nn.MLP(2, [2, 1]).state_dict()
+    np.savez(tmp_path / "missing.npz", **dict(list(state.items())[1:]))
+    cases.append((tmp_path / "missing.npz", "missing layers.0.neurons.0.w.0"))
+    np.savez(tmp_path / "extra.npz", **state, surplus=np.zeros(2))
+    cases.append((tmp_path / "extra.npz", "unexpected surplus"))
+    np.savez(tmp_path / "objects.npz", **{**state, "layers.1.neurons.0.b": np.array(None)})
+    cases.append((tmp_path / "objects.npz", "is not a .npz archive written by save"))
+    return cases
+
+
+def test_load_refuses_bad_files_naming_the_file_and_loads_nothing(tmp_path):
+    random.seed(3)
+    model = nn.MLP(2, [2, 1])
+    before = [p.data for p in model.parameters()]
+    for path, message in _bad_files(tmp_path):
+        with pytest.raises(ValueError, match="^load: " + re.escape(str(path))) as info:
+            model.load(path)
+        assert message in str(info.value), (path.name, str(info.value))
+        assert [p.data for p in model.parameters()] == before, path.name
+
+
+def test_load_of_a_missing_file_raises_file_not_found(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        nn.MLP(2, [1]).load(tmp_path / "nothing.npz")
+
+
+@pytest.mark.parametrize("bad", ["abc", None, np.array("x"), 1 + 2j, b"\x00"])
+def test_load_state_dict_checks_every_entry_before_loading_any(bad):
+    random.seed(0)
+    model = nn.MLP(2, [2, 1])
+    before = [p.data for p in model.parameters()]
+    state = {name: np.asarray(7.0) for name in model.state_dict()}
+    last = list(state)[-1]
+    state[last] = bad  # the right name, a shape numpy calls (), but not a real number
     with pytest.raises(ValueError, match=r"^load_state_dict: the state does not match MLP: "):
-        nn.MLP(2, [3, 1]).load(tmp_path / "small.npz")
+        model.load_state_dict(state)
+    assert [p.data for p in model.parameters()] == before  # not even the entries before it
+
+
+def test_load_state_dict_names_non_numeric_tensor_entries():
+    model = nn.Sequential(nn.Linear(2, 2, seed=0))
+    before = {name: arr.copy() for name, arr in model.state_dict().items()}
+    state = {"0.weight": np.ones((2, 2)), "0.bias": np.array(["a", "b"])}
+    with pytest.raises(ValueError, match=re.escape("not real numbers 0.bias (got <U1)")):
+        model.load_state_dict(state)
+    for name, arr in model.state_dict().items():
+        np.testing.assert_array_equal(arr, before[name])
 
 
 def test_generic_module_repr_lists_children():

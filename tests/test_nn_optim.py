@@ -288,3 +288,58 @@ def test_float32_parameters_stay_float32():
     opt.step()
     assert p.dtype == np.float32
     assert p.numpy().dtype == np.float32
+
+
+@pytest.mark.parametrize(("kind", "kwargs"), CONFIGS)
+def test_buffers_are_their_own_arrays_when_grads_are_zeroed_in_place(kind, kwargs):
+    # PyTorch's zero_grad(set_to_none=False) zeroes .grad in place; a momentum buffer that
+    # is the .grad array itself would be zeroed with it (0.368 instead of torch's 0.062).
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(11)
+    a0, x = rng.normal(size=(3, 2)), rng.normal(size=(4, 3))
+    a = Tensor(a0, requires_grad=True)
+    ta = torch.tensor(a0, requires_grad=True)
+    opt = getattr(nn, kind)([a], **kwargs)
+    topt = getattr(torch.optim, kind)([ta], **kwargs)
+    for _ in range(3):
+        ((Tensor(x) @ a).tanh() ** 2).sum().backward()
+        opt.step()
+        a.grad[...] = 0.0
+        ((torch.tensor(x) @ ta).tanh() ** 2).sum().backward()
+        topt.step()
+        topt.zero_grad(set_to_none=False)
+        np.testing.assert_allclose(a.numpy(), ta.detach().numpy(), rtol=1e-12, atol=1e-14)
+    for buffer in opt.state[id(a)].values():
+        assert not np.shares_memory(buffer, a.grad)
+
+
+def test_sgd_momentum_of_the_issue_matches_torch():
+    torch = pytest.importorskip("torch")
+    w = Tensor([1.0], requires_grad=True)
+    tw = torch.tensor([1.0], dtype=torch.float64, requires_grad=True)
+    opt, topt = nn.SGD([w], lr=0.1, momentum=0.9), torch.optim.SGD([tw], lr=0.1, momentum=0.9)
+    for _ in range(3):
+        (w * w).sum().backward()
+        opt.step()
+        w.grad[...] = 0.0
+        (tw * tw).sum().backward()
+        topt.step()
+        topt.zero_grad(set_to_none=False)
+    assert w.item() == pytest.approx(tw.item(), rel=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["SGD", "Adam"])
+def test_optimizer_given_a_module_says_to_pass_its_parameters(kind):
+    with pytest.raises(TypeError, match=rf"^{kind}: expected parameters, got the module MLP; "):
+        getattr(nn, kind)(nn.MLP(2, [1]), lr=0.1)
+    with pytest.raises(TypeError, match=r"pass model\.parameters\(\)"):
+        getattr(nn, kind)(nn.Sequential(nn.Linear(2, 1)), lr=0.1)
+
+
+@pytest.mark.parametrize("kind", ["SGD", "Adam"])
+@pytest.mark.parametrize("param", [Tensor([1.0, 2.0], requires_grad=True), Value(1.0)])
+def test_optimizer_given_one_parameter_says_to_pass_a_list(kind, param):
+    # Iterating a Tensor yields its rows (new nodes): they would be updated, not the Tensor.
+    name = type(param).__name__
+    with pytest.raises(TypeError, match=rf"^{kind}: expected a list of parameters, got one {name}"):
+        getattr(nn, kind)(param, lr=0.1)

@@ -1,5 +1,6 @@
 import random
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -240,3 +241,15 @@ def test_sequential_mlp_learns_the_spiral_with_adam():
     accuracy = np.mean(np.argmax(model(x).numpy(), axis=1) == y)
     assert accuracy >= 0.95
     assert losses[-1] < 0.2 < losses[0]
+
+
+@pytest.mark.parametrize("batch_size", [None, 4])
+@pytest.mark.parametrize("scalar", [False, True])
+def test_fit_on_empty_data_raises_the_same_error_for_every_batch_size(batch_size, scalar):
+    model = nn.MLP(2, [1]) if scalar else nn.Sequential(nn.Linear(2, 1, seed=0))
+    opt = nn.SGD(model.parameters(), lr=0.1)
+    empty_x, empty_y = np.zeros((0, 2)), np.zeros((0, 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no 'mean of empty slice' on the way
+        with pytest.raises(ValueError, match=r"^fit: got no data \(X and y have 0 rows\)"):
+            nn.fit(model, nn.mse_loss, opt, empty_x, empty_y, 2, batch_size, progress=False)
