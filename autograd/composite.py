@@ -1,17 +1,21 @@
-"""Ops built from other ops: no derivative code of their own."""
+"""Ops built from other ops: no derivative code of their own.
+
+This module sits below `autograd.tensor` (whose methods call it): it reaches the node kinds
+only through their bound op families (`TensorOp.node_type`), never by import.
+"""
 
 from __future__ import annotations
 
 import math
 import warnings
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from autograd import tensor_ops, value_ops
 from autograd.engine import Node
-from autograd.op import apply, raw
+from autograd.op import TensorOp, ValueOp, apply, raw
 from autograd.tensor_ops import (
     Axis,
     Concat,
@@ -21,8 +25,7 @@ from autograd.tensor_ops import (
     shift,
 )
 
-if TYPE_CHECKING:
-    from autograd.tensor import Tensor
+Tensor = Any  # in annotations: the class is `TensorOp.node_type`, bound by autograd.tensor
 
 __all__ = [
     "binary_cross_entropy",
@@ -139,13 +142,10 @@ def binary_cross_entropy(prob: Any, target: Any) -> Any:
         >>> round(binary_cross_entropy(Value(0.5), 1.0).data, 6)  # log 2
         0.693147
     """
-    from autograd.tensor import Tensor
-    from autograd.value import Value
-
-    if isinstance(prob, Tensor):
-        t = np.broadcast_to(np.asarray(raw(target), dtype=prob.dtype), prob.shape)
+    if isinstance(prob, TensorOp.node_type):
+        t = np.broadcast_to(np.asarray(raw(target), dtype=prob.data.dtype), prob.data.shape)
         return apply(tensor_ops.BinaryCrossEntropy, prob, target=t)
-    if isinstance(prob, Value):
+    if isinstance(prob, ValueOp.node_type):
         return apply(value_ops.BinaryCrossEntropy, prob, target=float(raw(target)))
     raise TypeError(
         f"binary_cross_entropy: expected a Value or a Tensor of probabilities, "
@@ -217,19 +217,19 @@ def where(cond: Any, a: Any, b: Any) -> Tensor:
 
 def _as_tensors(name: str, items: Sequence[Any]) -> list[Tensor]:
     """Tensors as they are, other data as constants; a Value raises (it would lose its graph)."""
-    from autograd.tensor import Tensor
+    kind = TensorOp.node_type
 
     for item in items:
-        if isinstance(item, Node) and not isinstance(item, Tensor):
-            kind = type(item).__name__
+        if isinstance(item, Node) and not isinstance(item, kind):
             raise TypeError(
-                f"{name}: expected Tensors, got a {kind}, which would become a constant and "
+                f"{name}: expected Tensors, got a {type(item).__name__}, which would become a "
+                "constant and "
                 f"lose its gradient; pass Tensor(v.data) for a constant, or build with Tensors"
             )
-    like = next((t for t in items if isinstance(t, Tensor)), None)
+    like = next((t for t in items if isinstance(t, kind)), None)
     if like is None:
-        return [Tensor(t) for t in items]
-    return [t if isinstance(t, Tensor) else Tensor._lift(t, like) for t in items]
+        return [kind(t) for t in items]
+    return [t if isinstance(t, kind) else kind._lift(t, like) for t in items]
 
 
 def var(x: Tensor, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:

@@ -216,7 +216,8 @@ class Tensor(Operators, Node):
 
     def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """Mean over `axis` (all axes by default)."""
-        return composite.mean(self, _axis(axis), keepdims)
+        out: Tensor = composite.mean(self, _axis(axis), keepdims)
+        return out
 
     def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """Maximum over `axis`; tied maxima share the gradient equally."""
@@ -230,11 +231,13 @@ class Tensor(Operators, Node):
 
     def softmax(self, axis: int = -1) -> Tensor:
         """exp(x) / sum(exp(x)) along `axis`, stable for large inputs."""
-        return composite.softmax(self, axis)
+        out: Tensor = composite.softmax(self, axis)
+        return out
 
     def log_softmax(self, axis: int = -1) -> Tensor:
         """The log of softmax along `axis`, stable for large inputs."""
-        return composite.log_softmax(self, axis)
+        out: Tensor = composite.log_softmax(self, axis)
+        return out
 
     def reshape(self, *shape: Any) -> Tensor:
         """The same data with a new shape (``reshape(2, 3)`` or ``reshape((2, 3))``)."""
@@ -284,7 +287,8 @@ class Tensor(Operators, Node):
 
     def var(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
         """Variance over `axis`, dividing by ``count - ddof`` (numpy's default ddof=0)."""
-        return composite.var(self, _axis(axis), keepdims, ddof)
+        out: Tensor = composite.var(self, _axis(axis), keepdims, ddof)
+        return out
 
     def std(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
         """Standard deviation: ``sqrt(var(...))``."""
