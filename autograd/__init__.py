@@ -1,5 +1,7 @@
 """chainrule's autograd: scalar `Value` and n-dimensional `Tensor` nodes on one graph walk."""
 
+from autograd.codegen import Program, backward_code
+from autograd.compiled import compile  # noqa: A004 - the name API.md gives
 from autograd.composite import concat, stack, where
 from autograd.engine import (
     Step,
@@ -15,10 +17,13 @@ from autograd.value import Value
 from autograd.viz import draw_graph
 
 __all__ = [
+    "Program",
     "Step",
     "Tensor",
     "Value",
+    "backward_code",
     "backward_steps",
+    "compile",
     "concat",
     "detect_anomaly",
     "draw_graph",
