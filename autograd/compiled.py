@@ -81,7 +81,7 @@ class CompiledStep:
             what = (
                 f"a {type(root).__name__} of shape {np.shape(root.data)}"
                 if isinstance(root, Node)
-                else f"{type(root).__name__}"
+                else f"a {type(root).__name__}"
             )
             raise ValueError(
                 f"compile: the function must return a one-element output (a Value, or a "
