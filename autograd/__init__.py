@@ -1,7 +1,7 @@
 """chainrule's autograd: scalar `Value` and n-dimensional `Tensor` nodes on one graph walk."""
 
 from autograd.codegen import Program, backward_code
-from autograd.compiled import compile  # noqa: A004 - the name API.md gives
+from autograd.compiled import CompiledStep, compile  # noqa: A004 - the name API.md gives
 from autograd.composite import concat, stack, where
 from autograd.engine import (
     Step,
@@ -17,6 +17,7 @@ from autograd.value import Value
 from autograd.viz import draw_graph
 
 __all__ = [
+    "CompiledStep",
     "Program",
     "Step",
     "Tensor",
