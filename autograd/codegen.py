@@ -146,37 +146,6 @@ class Sym:
     def __getitem__(self, key: Any) -> Sym:
         return self._make("getitem", (self, key))
 
-    # The scalar rules' helpers call these methods on anything that is not a float.
-    def exp(self) -> Sym:
-        """Exponential."""
-        return self._make(np.exp, (self,))
-
-    def log(self) -> Sym:
-        """Natural logarithm."""
-        return self._make(np.log, (self,))
-
-    def tanh(self) -> Sym:
-        """Hyperbolic tangent."""
-        return self._make(np.tanh, (self,))
-
-    def sin(self) -> Sym:
-        """Sine."""
-        return self._make(np.sin, (self,))
-
-    def cos(self) -> Sym:
-        """Cosine."""
-        return self._make(np.cos, (self,))
-
-    def sqrt(self) -> Sym:
-        """Square root."""
-        return self._make(np.sqrt, (self,))
-
-    def abs(self) -> Sym:
-        """Absolute value."""
-        return self._make(np.absolute, (self,))
-
-    __abs__ = abs  # noqa: A003 - the method name the rules call
-
 
 def _binary(ufunc: Any, reflected: bool = False) -> Callable[[Sym, Any], Sym]:
     def method(self: Sym, other: Any) -> Sym:
@@ -206,10 +175,24 @@ for _ufunc, (_symbol, _) in _OPERATORS.items():
         "|": "or",
     }[_symbol]
     setattr(Sym, f"__{_dunder}__", _binary(_ufunc))
-    if _precedence := _OPERATORS[_ufunc][1] != _CMP:
+    if _OPERATORS[_ufunc][1] != _CMP:  # a comparison reflects by itself: 0 < x is x > 0
         setattr(Sym, f"__r{_dunder}__", _binary(_ufunc, reflected=True))
-for _ufunc, _dunder in ((np.negative, "neg"), (np.positive, "pos"), (np.invert, "invert")):
-    setattr(Sym, f"__{_dunder}__", lambda self, u=_ufunc: self._make(u, (self,)))
+# Unary operators, and the methods the rules' helpers call on anything that is not a float.
+_METHODS = {
+    "__neg__": np.negative,
+    "__pos__": np.positive,
+    "__invert__": np.invert,
+    "__abs__": np.absolute,
+    "abs": np.absolute,
+    "exp": np.exp,
+    "log": np.log,
+    "tanh": np.tanh,
+    "sin": np.sin,
+    "cos": np.cos,
+    "sqrt": np.sqrt,
+}
+for _name, _ufunc in _METHODS.items():
+    setattr(Sym, _name, lambda self, u=_ufunc: self._make(u, (self,)))
 
 
 def _concrete(x: Any) -> Any:
@@ -367,11 +350,15 @@ class _SymMath(types.ModuleType):
 
 
 _HELPERS: dict[Any, Any] = {
-    tensor_ops.expand: _expand,
-    tensor_ops.scatter: _scatter,
-    value_ops._float_pow: _float_pow,
-    math: _SymMath("math"),
+    getattr(module, name): swap
+    for module, name, swap in (
+        (tensor_ops, "expand", _expand),
+        (tensor_ops, "scatter", _scatter),
+        (value_ops, "_float_pow", _float_pow),
+    )
+    if hasattr(module, name)  # helpers may be renamed: their rules then fail by name
 }
+_HELPERS[math] = _SymMath("math")
 _swapped: dict[int, dict[str, Any]] = {}
 
 
@@ -528,14 +515,30 @@ class Writer:
         self._temps = 0
         self.flat = buffers
         self.buffers: list[np.ndarray] = []
+        self.buffered: dict[str, tuple[int, str]] = {}  # temp -> (its line, its buffer)
+        self.origin: dict[str, str] = {}  # variable -> the temp assigned to it
 
     # ------------------------------------------------------------------- statements
     def assign(self, name: str, expr: Any, comment: str = "") -> Sym:
         """Emit ``name = expr`` (after any hoisted lines) and return the variable."""
         self._hoist([expr])
         text, _ = self.render(expr)
+        if text in self.buffered:
+            self.origin[name] = text
         self.lines.append(f"{name} = {text}" + (f"  # {comment}" if comment else ""))
         return Sym.var(name, _concrete(expr), self.kind)
+
+    def unbuffer(self, name: str) -> bool:
+        """Let the line that computes variable `name` allocate its result (False: none does)."""
+        temp = self.origin.get(name, name)
+        if temp not in self.buffered:
+            return False
+        i, buf = self.buffered.pop(temp)
+        for tail in (f", {buf})", f", out={buf})"):
+            if self.lines[i].endswith(tail):
+                self.lines[i] = self.lines[i][: -len(tail)] + ")"
+                return True
+        return False
 
     def prepare(self, exprs: Sequence[Any]) -> None:
         """Hoist the subexpressions that `exprs` share into lines of their own."""
@@ -573,7 +576,10 @@ class Writer:
 
     def _line(self, x: Sym) -> None:
         name = self.temp()
+        count = len(self.buffers)
         text = self._render_into(x)
+        if len(self.buffers) > count:
+            self.buffered[name] = (len(self.lines), f"_b{count}")
         self.lines.append(f"{name} = {text}")
         x.op, x.args, x.kwargs, x.name = None, (), {}, name
 

@@ -25,6 +25,10 @@ class _Plan:
         self.reached = [n for n in graph.leaves if n in graph.grads and n.requires_grad]
         self.shapes = [(np.shape(n.data), getattr(n.data, "dtype", None)) for n in self.leaves]
         self.tensor = graph.kind == "tensor"
+        # A leaf's gradient computed into a fresh array becomes its .grad as it is, with no
+        # copy (a large weight's copy costs as much as an op); a shared one is copied.
+        names = [w.text(graph.grads[n]) for n in self.reached]
+        self.fresh = [self.tensor and names.count(name) == 1 and w.unbuffer(name) for name in names]
         buffers = [f"_b{i}" for i in range(len(w.buffers))]
         unpack = []
         if self.leaves:
@@ -48,8 +52,16 @@ class _Plan:
     def run(self) -> float:
         out, grads = self.fn([n.data for n in self.leaves], self.buffers)
         with engine._grad_lock:
-            for node, g in zip(self.reached, grads, strict=True):
-                node._accumulate(g)
+            for node, g, fresh in zip(self.reached, grads, self.fresh, strict=True):
+                if (
+                    fresh
+                    and node.grad is None
+                    and type(g) is np.ndarray
+                    and g.dtype == node.data.dtype
+                ):
+                    node.grad = g
+                else:
+                    node._accumulate(g)
         return float(out)
 
 

@@ -180,3 +180,18 @@ def test_fit_compile_needs_the_full_batch():
             progress=False,
             compile=True,
         )
+
+
+def test_a_kept_grad_is_not_overwritten_by_the_next_replay():
+    x = np.arange(6.0).reshape(2, 3) / 6.0
+    w = Tensor(np.ones((3, 2)), requires_grad=True)
+    step = autograd.compile(lambda: (Tensor(x) @ w).tanh().sum())
+    step()
+    first = w.grad
+    expected = x.T @ (1 - np.tanh(x @ w.data) ** 2)
+    w.grad = None
+    w.data = w.data * -3.0
+    step()
+    np.testing.assert_allclose(first, expected)  # still the first step's gradient
+    np.testing.assert_allclose(w.grad, x.T @ (1 - np.tanh(x @ w.data) ** 2))
+    assert w.grad is not first
