@@ -799,7 +799,10 @@ class Graph:
 
     # ------------------------------------------------------------------------ names
     def _name(self, node: Node, fallback: str) -> str:
-        name = identifier(node.label, fallback) if self.readable else fallback
+        return self._free(identifier(node.label, fallback) if self.readable else fallback)
+
+    def _free(self, name: str) -> str:
+        """`name`, or `name_2`, `name_3`, ... when it is taken."""
         base, k = name, 1
         while name in self._taken:
             k += 1
@@ -869,16 +872,8 @@ class Graph:
 
     def _keep(self, saved: Any, name: str) -> Any:
         if isinstance(saved, Sym) and saved.op is not None:
-            return self.writer.assign(self._name_dummy(name), saved)
+            return self.writer.assign(self._free(name), saved)
         return saved
-
-    def _name_dummy(self, name: str) -> str:
-        base, k = name, 1
-        while name in self._taken:
-            k += 1
-            name = f"{base}_{k}"
-        self._taken.add(name)
-        return name
 
     # --------------------------------------------------------------------- backward
     def _write_backward(self) -> dict[Node, Any]:
