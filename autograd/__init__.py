@@ -6,6 +6,8 @@ from autograd.install import check_install
 
 check_install()  # before anything else: another package's files in this folder break imports
 
+from autograd.codegen import Program, backward_code
+from autograd.compiled import CompiledStep, compile  # noqa: A004 - the name API.md gives
 from autograd.composite import (
     binary_cross_entropy,
     concat,
@@ -41,13 +43,17 @@ from autograd.value import Value
 from autograd.viz import draw_graph
 
 __all__ = [
+    "CompiledStep",
     "Page",
+    "Program",
     "Step",
     "Tensor",
     "Value",
     "arange",
+    "backward_code",
     "backward_steps",
     "binary_cross_entropy",
+    "compile",
     "concat",
     "detect_anomaly",
     "draw_graph",

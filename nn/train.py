@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm  # type: ignore[import-untyped]
 
+import autograd
 from autograd import Tensor, Value
 from nn.data import batches
 from nn.module import Module
@@ -27,6 +28,7 @@ def fit(
     batch_size: int | None = None,
     progress: bool = True,
     on_epoch: Callable[[int, float], object] | None = None,
+    compile: bool = False,  # noqa: A002 - the name API.md gives
 ) -> list[float]:
     """Train `model` on ``(X, y)`` and return the loss of each epoch.
 
@@ -59,13 +61,17 @@ def fit(
         on_epoch: Called after each epoch as ``on_epoch(epoch, loss)``, the epoch counted
             from 0 and its loss as returned; it may change the optimizer (a learning-rate
             schedule: ``optimizer.lr = ...``) or record what it needs.
+        compile: Train through `autograd.compile`: the step's graph is recorded once and
+            replayed as generated code (same losses and gradients, much faster for scalar
+            models). Needs the full batch (``batch_size=None``): a replay sees the recorded
+            batch only.
 
     Returns:
         The loss of each epoch: the mean of that epoch's batch losses.
 
     Raises:
         ValueError: For ``epochs < 0``, ``batch_size <= 0``, `X` and `y` of different
-            lengths, or no rows.
+            lengths, no rows, or `compile` with a batch size.
 
     Example:
         >>> import random
@@ -94,7 +100,13 @@ def fit(
         )
     if len(inputs) == 0:
         raise ValueError("fit: got no data (X and y have 0 rows); expected at least one row")
+    if compile and batch_size is not None:
+        raise ValueError(
+            "fit: compile=True replays one recorded batch, so it needs batch_size=None "
+            f"(got batch_size={batch_size!r})"
+        )
     scalar = _is_scalar(model)
+    compiled = autograd.compile(lambda: _loss(model, loss_fn, inputs, targets, scalar))
     rng = np.random.default_rng(0)
     history: list[float] = []
     bar = tqdm(range(int(epochs)), desc="fit", unit="epoch", disable=not progress)
@@ -107,21 +119,29 @@ def fit(
         )
         for xb, yb in steps:
             optimizer.zero_grad()
-            pred = [model(row) for row in xb.tolist()] if scalar else model(Tensor(xb))
-            loss = loss_fn(pred, yb)
-            if not isinstance(loss, (Value, Tensor)):
-                raise TypeError(
-                    "fit: loss_fn must return a Value or a one-element Tensor, "
-                    f"got {type(loss).__name__}"
-                )
-            loss.backward()
+            if compile:
+                epoch_losses.append(compiled())
+            else:
+                loss = _loss(model, loss_fn, xb, yb, scalar)
+                loss.backward()
+                epoch_losses.append(_to_float(loss))
             optimizer.step()
-            epoch_losses.append(_to_float(loss))
         history.append(float(np.mean(epoch_losses)))
         bar.set_postfix(loss=f"{history[-1]:.4g}")
         if on_epoch is not None:
             on_epoch(epoch, history[-1])
     return history
+
+
+def _loss(model: Module, loss_fn: Callable[[Any, Any], Any], xb: Any, yb: Any, scalar: bool) -> Any:
+    """The loss of one batch, checked to be a node."""
+    pred = [model(row) for row in xb.tolist()] if scalar else model(Tensor(xb))
+    loss = loss_fn(pred, yb)
+    if not isinstance(loss, (Value, Tensor)):
+        raise TypeError(
+            f"fit: loss_fn must return a Value or a one-element Tensor, got {type(loss).__name__}"
+        )
+    return loss
 
 
 def _is_scalar(model: Module) -> bool:

@@ -1,0 +1,197 @@
+"""autograd.compile: replayed steps equal eager steps (bit for bit for Values)."""
+
+import random
+
+import numpy as np
+import pytest
+
+import autograd
+import nn
+from autograd import Tensor, Value
+from autograd.op import apply
+from autograd.tensor_ops import SoftmaxCrossEntropy
+
+
+def _scalar_model(seed):
+    random.seed(seed)
+    return nn.MLP(2, [6, 6, 1])
+
+
+def _svm_loss(model, points, labels):
+    scores = [model(list(map(Value, row))) for row in points]
+    losses = [(1 + -yi * si).relu() for yi, si in zip(labels, scores, strict=True)]
+    data = sum(losses) * (1.0 / len(losses))
+    return data + 1e-4 * sum(p * p for p in model.parameters())
+
+
+def _sgd(params, lr):
+    for p in params:
+        p.data -= lr * p.grad
+        p.grad = type(p.grad)(0) if isinstance(p, Value) else None
+
+
+def test_scalar_steps_are_bit_identical_to_eager_over_many_steps():
+    X, y = nn.data.moons(20, noise=0.1, seed=0)  # noqa: N806
+    points, labels = X.tolist(), (2.0 * y - 1.0).tolist()
+    eager, replayed = _scalar_model(0), _scalar_model(0)
+    step = autograd.compile(lambda: _svm_loss(replayed, points, labels))
+    for _ in range(25):
+        loss = _svm_loss(eager, points, labels)
+        loss.backward()
+        got = step()
+        assert got == loss.data
+        assert [p.grad for p in replayed.parameters()] == [p.grad for p in eager.parameters()]
+        _sgd(eager.parameters(), 0.05)
+        _sgd(replayed.parameters(), 0.05)
+    assert step.recordings == 1
+
+
+def test_scalar_step_adds_into_grad_like_backward():
+    w = Value(0.3)
+    b = Value(-0.2)
+    step = autograd.compile(lambda: (w * 2.0 + b).tanh() * w)
+    step()
+    step()  # no zeroing in between: twice the derivative, as two backward() calls give
+    w2, b2 = Value(0.3), Value(-0.2)
+    for _ in range(2):
+        ((w2 * 2.0 + b2).tanh() * w2).backward()
+    assert (w.grad, b.grad) == (w2.grad, b2.grad)
+
+
+def _tensor_problem(rng, dtype, batch=8):
+    x = rng.normal(size=(batch, 3)).astype(dtype)
+    onehot = np.eye(4, dtype=dtype)[rng.integers(0, 4, size=batch)]
+    params = [rng.normal(size=s).astype(dtype) for s in ((3, 5), (5,), (5, 4), (4,))]
+    return x, onehot, params
+
+
+def _tensor_loss(x, onehot, params):
+    w1, b1, w2, b2 = params
+    h = (Tensor(x) @ w1 + b1).tanh()
+    logits = h @ w2 + b2
+    return apply(SoftmaxCrossEntropy, logits, target=onehot) + (h * h).mean() * 0.01
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_tensor_steps_match_eager_over_many_steps(dtype):
+    rng = np.random.default_rng(0)
+    x, onehot, arrays = _tensor_problem(rng, dtype)
+    eager = [Tensor(a.copy(), requires_grad=True) for a in arrays]
+    replayed = [Tensor(a.copy(), requires_grad=True) for a in arrays]
+    step = autograd.compile(lambda: _tensor_loss(x, onehot, replayed))
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    for _ in range(30):
+        loss = _tensor_loss(x, onehot, eager)
+        loss.backward()
+        got = step()
+        assert isinstance(got, float)
+        assert got == pytest.approx(loss.item(), rel=tol)
+        for a, b in zip(replayed, eager, strict=True):
+            assert a.grad.dtype == dtype
+            np.testing.assert_allclose(a.grad, b.grad, rtol=tol, atol=tol)
+        _sgd(eager, 0.1)
+        _sgd(replayed, 0.1)
+    for a, b in zip(replayed, eager, strict=True):
+        np.testing.assert_allclose(a.data, b.data, rtol=tol * 10, atol=tol * 10)
+
+
+def test_tensor_step_against_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(1)
+    x, onehot, arrays = _tensor_problem(rng, np.float64)
+    params = [Tensor(a.copy(), requires_grad=True) for a in arrays]
+    step = autograd.compile(lambda: _tensor_loss(x, onehot, params))
+    got = step()
+    t = [torch.tensor(a, requires_grad=True) for a in arrays]
+    h = torch.tanh(torch.tensor(x) @ t[0] + t[1])
+    ref = torch.nn.functional.cross_entropy(h @ t[2] + t[3], torch.tensor(onehot.argmax(1)))
+    ref = ref + (h * h).mean() * 0.01
+    ref.backward()
+    assert got == pytest.approx(ref.item(), rel=1e-12)
+    for p, tp in zip(params, t, strict=True):
+        np.testing.assert_allclose(p.grad, tp.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_records_again_when_a_shape_changes():
+    rng = np.random.default_rng(2)
+    w = Tensor(rng.normal(size=(3, 2)), requires_grad=True)
+    data = {"x": rng.normal(size=(4, 3))}
+    step = autograd.compile(lambda: ((Tensor(data["x"]) @ w).tanh()).sum())
+    step()
+    w.grad = None
+    data["x"] = rng.normal(size=(7, 3))  # a new batch size: the recorded graph does not fit
+    step()
+    assert step.recordings == 1  # the leaf recorded is the old Tensor: a rebound array is unseen
+    w.data = rng.normal(size=(3, 5))  # a parameter of a new shape
+    w.grad = None
+    got = step()
+    assert step.recordings == 2
+    ref = np.tanh(data["x"] @ w.data)
+    assert got == pytest.approx(ref.sum())
+    np.testing.assert_allclose(w.grad, data["x"].T @ (1 - ref**2))
+
+
+def test_in_place_data_updates_are_seen():
+    x = np.array([[1.0, 2.0]])
+    w = Tensor([[0.5], [-0.25]], requires_grad=True)
+    step = autograd.compile(lambda: (Tensor(x) @ w).sum())
+    assert step() == 0.0
+    x[0, 0] = 3.0
+    w.grad = None
+    assert step() == 1.0
+    np.testing.assert_array_equal(w.grad, [[3.0], [2.0]])
+
+
+def test_non_scalar_output_is_a_clear_error():
+    w = Tensor(np.ones((2, 3)), requires_grad=True)
+    step = autograd.compile(lambda: w * 2.0)
+    with pytest.raises(ValueError, match="compile: the function must return a one-element"):
+        step()
+    with pytest.raises(ValueError, match=r"compile: .* got a float"):
+        autograd.compile(lambda: 1.0)()
+
+
+def test_fit_with_compile_matches_eager_fit():
+    X, y = nn.data.moons(16, noise=0.1, seed=1)  # noqa: N806
+    histories, weights = [], []
+    for flag in (False, True):
+        model = _scalar_model(3)
+        opt = nn.SGD(model.parameters(), lr=0.05)
+        histories.append(
+            nn.fit(model, nn.mse_loss, opt, X, y, epochs=5, progress=False, compile=flag)
+        )
+        weights.append([p.data for p in model.parameters()])
+    assert histories[0] == histories[1]
+    assert weights[0] == weights[1]
+
+
+def test_fit_compile_needs_the_full_batch():
+    model = _scalar_model(4)
+    X, y = nn.data.moons(8, noise=0.1, seed=1)  # noqa: N806
+    with pytest.raises(ValueError, match="fit: compile=True"):
+        nn.fit(
+            model,
+            nn.mse_loss,
+            nn.SGD(model.parameters(), lr=0.1),
+            X,
+            y,
+            1,
+            batch_size=4,
+            progress=False,
+            compile=True,
+        )
+
+
+def test_a_kept_grad_is_not_overwritten_by_the_next_replay():
+    x = np.arange(6.0).reshape(2, 3) / 6.0
+    w = Tensor(np.ones((3, 2)), requires_grad=True)
+    step = autograd.compile(lambda: (Tensor(x) @ w).tanh().sum())
+    step()
+    first = w.grad
+    expected = x.T @ (1 - np.tanh(x @ w.data) ** 2)
+    w.grad = None
+    w.data = w.data * -3.0
+    step()
+    np.testing.assert_allclose(first, expected)  # still the first step's gradient
+    np.testing.assert_allclose(w.grad, x.T @ (1 - np.tanh(x @ w.data) ** 2))
+    assert w.grad is not first
