@@ -55,20 +55,21 @@ class Rule:
     several times a slot read on Python 3.11).
     """
 
-    __slots__ = ("forward", "make", "op_class", "special", "vjp")
+    __slots__ = ("forward", "kind", "make", "op_class", "special", "vjp")
 
     def __init__(
         self,
         op_class: Any,
         forward: Callable[..., Any],
         vjp: Callable[..., tuple[Any, ...]],
-        make: Callable[..., Any],
+        kind: type[Node],
         special: bool,
     ) -> None:
         self.op_class = op_class
         self.forward = forward
         self.vjp = vjp
-        self.make = make
+        self.kind = kind
+        self.make = kind._from_op
         self.special = special
 
     def name(self, params: dict[str, Any] | None) -> str:

@@ -60,7 +60,7 @@ class Op:
     def _make_rule(cls) -> None:
         if hasattr(cls, "forward") and hasattr(cls, "vjp"):  # not an abstract base
             special = cls.saves or cls.needs_mask  # these take apply's `_finish`
-            cls.rule = Rule(cls, cls.forward, cls.vjp, cls.node_type._from_op, special)
+            cls.rule = Rule(cls, cls.forward, cls.vjp, cls.node_type, special)
 
     @classmethod
     def describe(cls, params: dict[str, Any]) -> str:
@@ -123,7 +123,7 @@ def binary(op: type[Op], x: Any, y: Any) -> Any:
     argument tuple or keyword dict to build, no loop over the inputs.
     """
     rule = op.rule
-    kind = op.node_type
+    kind = rule.kind
     if not isinstance(x, kind):
         x = kind._lift(x, y)
     elif not isinstance(y, kind):
