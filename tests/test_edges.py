@@ -48,7 +48,7 @@ def test_transpose_with_axes_of_either_sign_matches_torch(shape, axes) -> None:
     _both(lambda x: x.transpose(*axes), lambda t: t.permute(*axes), shape)
 
 
-def test_transpose_of_the_issue_negative_axes() -> None:
+def test_transpose_with_mixed_sign_axes_matches_torch() -> None:
     _both(lambda x: x.transpose(-1, 0, 1), lambda t: t.permute(-1, 0, 1), (2, 3, 4))
     _both(lambda x: x.transpose((0, -1, -2)), lambda t: t.permute(0, -1, -2), (2, 3, 4))
 

@@ -414,7 +414,7 @@ def test_value_losses_at_huge_logits_match_torch(name, pred, target):
     np.testing.assert_allclose(got, want_grad, rtol=1e-12, atol=1e-12 * np.abs(want_grad).max())
 
 
-def test_value_cross_entropy_of_the_issue_row():
+def test_value_cross_entropy_of_a_row_near_1e16_is_log_3():
     loss = nn.cross_entropy([[Value(1e16), Value(1e16), Value(1e16 - 1)]], [0])
     d = (1e16 - 1) - 1e16  # exact: 0.0, since 1e16 - 1 rounds to 1e16
     assert loss.data == pytest.approx(math.log(2 + math.exp(d)), rel=1e-15)  # log 3

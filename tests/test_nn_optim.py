@@ -229,7 +229,7 @@ def test_tensor_params_match_torch_over_several_steps(kind, kwargs):
 @pytest.mark.parametrize(("kind", "kwargs"), CONFIGS)
 def test_tensor_training_with_backward_matches_torch(kind, kwargs, in_place):
     # In place: PyTorch's zero_grad(set_to_none=False); a momentum buffer that is the .grad
-    # array itself would be zeroed with it (0.368 instead of torch's 0.062 in the issue).
+    # array itself would be zeroed with it (w = 0.368 after 3 steps instead of torch's 0.062).
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(5)
     a0, x = rng.normal(size=(3, 2)), rng.normal(size=(4, 3))
@@ -298,7 +298,7 @@ def test_float32_parameters_stay_float32():
     assert p.numpy().dtype == np.float32
 
 
-def test_sgd_momentum_of_the_issue_matches_torch():
+def test_sgd_momentum_with_grads_zeroed_in_place_matches_torch():
     torch = pytest.importorskip("torch")
     w = Tensor([1.0], requires_grad=True)
     tw = torch.tensor([1.0], dtype=torch.float64, requires_grad=True)
