@@ -35,14 +35,15 @@ __all__ = [
     "softmax",
     "softmax_cross_entropy",
     "stack",
+    "std",
+    "var",
     "where",
 ]
 
 
 def mean(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """The mean over `axis`: a sum times 1/count; nan over no elements, as numpy."""
-    axes = axes_of("mean", axis, x.shape)
-    count = x.size if axes is None else math.prod(x.shape[a] for a in axes)
+    count = _count("mean", x, axis)
     if count == 0:
         warnings.warn("mean: the mean of an empty tensor is nan", RuntimeWarning, stacklevel=3)
     total: Tensor = x.sum(axis=axis, keepdims=keepdims) * (1.0 / count if count else math.nan)
@@ -237,8 +238,7 @@ def var(x: Tensor, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> 
 
     With ``count <= ddof`` the result is nan, with a warning (numpy and PyTorch agree).
     """
-    centre = x.mean(axis=axis, keepdims=True)
-    count = x.size // max(1, centre.size)
+    count = _count("var", x, axis)
     if count <= ddof:
         warnings.warn(
             f"var: {count} element(s) with ddof={ddof} leave no degrees of freedom; "
@@ -246,7 +246,25 @@ def var(x: Tensor, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> 
             RuntimeWarning,
             stacklevel=3,
         )
-    deviation = x - centre
+    deviation = x - x.mean(axis=axis, keepdims=True)
     scale = 1.0 / (count - ddof) if count > ddof else math.nan
     out: Tensor = (deviation * deviation).sum(axis=axis, keepdims=keepdims) * scale
     return out
+
+
+def std(x: Tensor, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+    """The standard deviation ``sqrt(var)``; its gradient is 0 where it is 0, as in PyTorch.
+
+    (The chain rule alone would give sqrt'(0) * 0 = inf * 0 = nan for a constant row.)
+    """
+    _count("std", x, axis)
+    v = var(x, axis, keepdims, ddof)
+    positive = v.data > 0
+    out: Tensor = where(positive, where(positive, v, 1.0).sqrt(), v)
+    return out
+
+
+def _count(name: str, x: Tensor, axis: Axis) -> int:
+    """How many elements each result of a reduction over `axis` takes (checking `axis`)."""
+    axes = axes_of(name, axis, x.shape)
+    return x.size if axes is None else math.prod(x.shape[a] for a in axes)

@@ -287,13 +287,7 @@ class Max(TensorOp):
 
     @staticmethod
     def forward(x: np.ndarray, axis: Axis, keepdims: bool) -> Any:
-        axes = axes_of("max", axis, x.shape)
-        if any(x.shape[a] == 0 for a in (range(x.ndim) if axes is None else axes)):
-            raise ValueError(
-                f"max: cannot take the maximum of no elements (axis {axis} of a tensor of "
-                f"shape {x.shape}); expected a non-empty axis"
-            )
-        return x.max(axis=axes, keepdims=keepdims)
+        return _extreme("max", "maximum", np.maximum, x, axis, keepdims)
 
     @staticmethod
     def vjp(g: Any, out: Any, x: Any, axis: Axis, keepdims: bool) -> tuple[Any]:
@@ -302,6 +296,17 @@ class Max(TensorOp):
         mask = (raw(x) == raw(out).reshape(shape)).astype(raw(x).dtype)
         share = mask / mask.sum(axis=axes, keepdims=True)
         return (g.reshape(shape) * share,)
+
+
+def _extreme(name: str, what: str, ufunc: Any, x: np.ndarray, axis: Axis, keepdims: bool) -> Any:
+    """The forward of `Max` and `Min`: ``ufunc.reduce`` over `axis`, never over no elements."""
+    axes = axes_of(name, axis, x.shape)
+    if any(x.shape[a] == 0 for a in (range(x.ndim) if axes is None else axes)):
+        raise ValueError(
+            f"{name}: cannot take the {what} of no elements (axis {axis} of a tensor of "
+            f"shape {x.shape}); expected a non-empty axis"
+        )
+    return ufunc.reduce(x, axis=axes, keepdims=keepdims)
 
 
 class LogSumExp(TensorOp):
@@ -675,16 +680,7 @@ class Min(Max):
 
     @staticmethod
     def forward(x: np.ndarray, axis: Axis, keepdims: bool) -> Any:
-        return x.min(axis=axis, keepdims=keepdims)
-
-    @classmethod
-    def explain(
-        cls, error: ValueError, inputs: tuple[Node, ...], params: dict[str, Any]
-    ) -> Exception:
-        return ValueError(
-            f"min: cannot reduce a tensor of shape {inputs[0].data.shape} over axis "
-            f"{params['axis']} ({error}); expected a non-empty axis"
-        )
+        return _extreme("min", "minimum", np.minimum, x, axis, keepdims)
 
 
 class AsType(TensorOp):
