@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from autograd import tensor_ops, value_ops
-from autograd.engine import Node, topological_order
+from autograd.engine import Node, Undefined, topological_order
 
 __all__ = ["Program", "Sym", "backward_code"]
 
@@ -682,7 +682,8 @@ class Writer:
         else:
             name = f"np.{what.__name__}"
         rest = ", ".join(self.text(a) for a in args)
-        return f"{name}({rest}{self._kw(x.kwargs, '', bool(rest))})", _ATOM
+        keep = "all" if how == "reduce" else ""  # ufunc.reduce's axis defaults to 0, not None
+        return f"{name}({rest}{self._kw(x.kwargs, keep, bool(rest))})", _ATOM
 
     def _wrap(self, x: Any, at_least: int) -> str:
         text, p = self.render(x)
@@ -732,7 +733,7 @@ class Writer:
             return f"np.s_[{self._key_part(x)}]", _ATOM
         if isinstance(x, (np.ndarray, list)):
             return self.constant(np.asarray(x)), _ATOM
-        if isinstance(x, value_ops.Undefined):  # a derivative that does not exist: raise if used
+        if isinstance(x, Undefined):  # a derivative that does not exist: raise if used
             self.uses_undefined = True
             return f"_undefined({x.message!r})", _ATOM
         raise UnsupportedError(f"a constant of type {type(x).__name__}")

@@ -32,6 +32,7 @@ __all__ = [
     "Node",
     "Rule",
     "Step",
+    "Undefined",
     "backprop",
     "backward_steps",
     "detect_anomaly",
@@ -254,6 +255,30 @@ class Node:
         raise NotImplementedError
 
 
+class Undefined:
+    """A derivative that does not exist, returned by a rule in place of a gradient.
+
+    A rule returns one where the derivative may not be needed (d(x ** y)/dy at x < 0 when
+    only d/dx is asked for): any use of it, such as adding it into a ``.grad``, raises the
+    ValueError that says why, and `grad` raises it when it is asked for that input.
+    """
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def _raise(self, *args: Any) -> Any:
+        raise ValueError(self.message)
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _raise
+    __truediv__ = __rtruediv__ = __pow__ = __rpow__ = __neg__ = __abs__ = _raise
+    __float__ = __bool__ = __lt__ = __le__ = __gt__ = __ge__ = __array__ = _raise
+
+    def __repr__(self) -> str:
+        return f"Undefined({self.message!r})"
+
+
 class _HookHandle:
     """What `Node.register_hook` returns: ``remove()`` detaches the hook."""
 
@@ -326,9 +351,11 @@ def backprop(
         The complete gradient of each kept node that the pass reached.
     """
     anomaly = _modes.anomaly
+    order = topological_order(root)
+    wanted = None if keep is None or on_step is not None else _leading_to(order, keep)
     grads: dict[Node, Any] = {root: seed}
     kept: dict[Node, Any] = {}
-    for node in reversed(topological_order(root)):
+    for node in reversed(order):
         g = grads.pop(node, None)
         if g is None:  # no path from here to the root
             continue
@@ -346,11 +373,20 @@ def backprop(
         if on_step is not None:
             on_step(node, g, results)
         for parent, r in zip(node.parents, results, strict=True):
-            if r is not None and parent.requires_grad:
+            if r is not None and parent.requires_grad and (wanted is None or parent in wanted):
                 r = parent._fit(r)
                 so_far = grads.get(parent)
                 grads[parent] = r if so_far is None else so_far + r
     return kept
+
+
+def _leading_to(order: list[Node], targets: set[Node]) -> set[Node]:
+    """The nodes of `order` that are or depend on a target: all a pass for `targets` needs."""
+    found: set[Node] = set()
+    for node in order:
+        if node in targets or any(p in found for p in node.parents):
+            found.add(node)
+    return found
 
 
 def _vjp(node: Node, g: Any, create_graph: bool = False) -> tuple[Any, ...]:
@@ -415,11 +451,16 @@ def grad(
     seed = output._seed(grad_output)
     if not create_graph:
         grads = backprop(output, seed.data if isinstance(seed, Node) else seed, keep=set(inputs))
-        return [grads[x] if x in grads else x._zeros() for x in inputs]
-    with _recording():
-        seed = seed if isinstance(seed, Node) else output._wrap(seed)
-        grads = backprop(output, seed, create_graph=True, keep=set(inputs))
-        return [grads[x] if x in grads else x._wrap(x._zeros()) for x in inputs]
+        results = [grads[x] if x in grads else x._zeros() for x in inputs]
+    else:
+        with _recording():
+            seed = seed if isinstance(seed, Node) else output._wrap(seed)
+            grads = backprop(output, seed, create_graph=True, keep=set(inputs))
+            results = [grads[x] if x in grads else x._wrap(x._zeros()) for x in inputs]
+    for g in results:
+        if isinstance(g, Undefined):  # asked for, so needed: say why it does not exist
+            g._raise()
+    return results
 
 
 @dataclass(frozen=True)

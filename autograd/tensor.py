@@ -291,8 +291,8 @@ class Tensor(Operators, Node):
         return out
 
     def std(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-        """Standard deviation: ``sqrt(var(...))``."""
-        out: Tensor = self.var(axis, keepdims, ddof).sqrt()
+        """Standard deviation ``sqrt(var(...))``; its gradient is 0 where it is 0 (PyTorch's)."""
+        out: Tensor = composite.std(self, _axis(axis), keepdims, ddof)
         return out
 
     def clip(self, lo: Any = None, hi: Any = None) -> Tensor:

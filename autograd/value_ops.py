@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd.engine import Node
+from autograd.engine import Node, Undefined
 from autograd.op import ValueOp, apply, binary, raw
 
 # ----------------------------------------------------------------- helpers for the rules
@@ -97,30 +97,6 @@ def _warn(message: str) -> None:
     while frame is not None and os.path.dirname(frame.f_code.co_filename) == _PACKAGE:
         level, frame = level + 1, frame.f_back
     warnings.warn(message, RuntimeWarning, stacklevel=level)
-
-
-class Undefined:
-    """A derivative that does not exist, in place of a gradient: any use of it raises.
-
-    A rule returns one when the derivative may not be needed (d(x ** y)/dy at x < 0 when
-    only d/dx is asked for): a pass that adds it into a ``.grad`` or computes with it raises
-    the ValueError that says why; a pass that never touches it goes on.
-    """
-
-    __slots__ = ("message",)
-
-    def __init__(self, message: str) -> None:
-        self.message = message
-
-    def _raise(self, *args: Any) -> Any:
-        raise ValueError(self.message)
-
-    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _raise
-    __truediv__ = __rtruediv__ = __pow__ = __rpow__ = __neg__ = __abs__ = _raise
-    __float__ = __bool__ = __lt__ = __le__ = __gt__ = __ge__ = __array__ = _raise
-
-    def __repr__(self) -> str:
-        return f"Undefined({self.message!r})"
 
 
 # ----------------------------------------------------------------------- the primitives
