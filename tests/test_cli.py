@@ -485,16 +485,17 @@ def test_demo_trains_through_fit_and_reports_the_final_model(
     real_fit = nn.fit
 
     def spy(model, loss_fn, optimizer, inputs, targets, epochs, **kwargs):  # type: ignore[no-untyped-def]
-        calls.append((model, inputs, targets, epochs))
+        calls.append((model, inputs, targets, epochs, kwargs.get("compile")))
         real_step = optimizer.step
         monkeypatch.setattr(optimizer, "step", lambda: (rates.append(optimizer.lr), real_step()))
         return real_fit(model, loss_fn, optimizer, inputs, targets, epochs, **kwargs)
 
     monkeypatch.setattr(nn, "fit", spy)
     assert main(["demo", "--engine", engine, "--epochs", "4", "--out", str(tmp_path)]) == 0
-    ((model, inputs, targets, epochs),) = calls
+    ((model, inputs, targets, epochs, compiled),) = calls
     assert isinstance(model, kind)
     assert epochs == 4
+    assert compiled is True  # the demo replays its step through autograd.compile
     if engine == "scalar":  # micrograd's schedule: step k uses 1 - 0.9 k / steps
         assert rates == pytest.approx([1.0 - 0.9 * k / 4 for k in range(4)], rel=1e-15)
     else:
