@@ -186,7 +186,9 @@ class Node:
         """Add d(self)/d(node) to the ``.grad`` of every node that self depends on.
 
         Each call adds exactly its own pass's gradients: calling it twice leaves every
-        ``.grad`` at twice the derivative.
+        ``.grad`` at twice the derivative. The rules read the nodes' ``.data`` as it is now:
+        changing it in place after the forward pass changes the gradient, and nothing
+        checks for that (PyTorch raises, through a version counter).
 
         Args:
             grad: The gradient of some final output with respect to self; defaults to ones.
