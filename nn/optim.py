@@ -193,15 +193,16 @@ class Adam(Optimizer):
         eps: float = 1e-8,
         weight_decay: float = 0.0,
     ) -> None:
-        self.lr = _check("Adam", "lr", lr)
+        name = type(self).__name__  # Adam or AdamW: errors name the class the user called
+        self.lr = _check(name, "lr", lr)
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            raise ValueError(f"Adam: betas must be a pair (b1, b2), got {betas!r}")
+            raise ValueError(f"{name}: betas must be a pair (b1, b2), got {betas!r}")
         self.betas = (
-            _check("Adam", "betas[0]", betas[0], high=1.0),
-            _check("Adam", "betas[1]", betas[1], high=1.0),
+            _check(name, "betas[0]", betas[0], high=1.0),
+            _check(name, "betas[1]", betas[1], high=1.0),
         )
-        self.eps = _check("Adam", "eps", eps)
-        self.weight_decay = _check("Adam", "weight_decay", weight_decay)
+        self.eps = _check(name, "eps", eps)
+        self.weight_decay = _check(name, "weight_decay", weight_decay)
         super().__init__(params)
 
     _decoupled: ClassVar[bool] = False  # AdamW decays the weights instead of the gradient
@@ -250,7 +251,7 @@ class AdamW(Adam):
         eps: float = 1e-8,
         weight_decay: float = 1e-2,
     ) -> None:
-        super().__init__(params, lr, betas, eps, _check("AdamW", "weight_decay", weight_decay))
+        super().__init__(params, lr, betas, eps, weight_decay)
 
     def _update(self, x: Any, g: Any, state: dict[str, Any]) -> Any:
         return super()._update(x * (1.0 - self.lr * self.weight_decay), g, state)

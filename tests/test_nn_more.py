@@ -123,3 +123,5 @@ def test_adamw_matches_torch(weight_decay: float) -> None:
     assert nn.AdamW([Tensor([1.0], requires_grad=True)]).weight_decay == 1e-2
     with pytest.raises(ValueError, match=r"^AdamW: weight_decay"):
         nn.AdamW([w], weight_decay=-1.0)
+    with pytest.raises(ValueError, match=r"^AdamW: betas\[0\]"):
+        nn.AdamW([w], betas=(2.0, 0.9))  # errors name the class the user called
