@@ -86,8 +86,10 @@ class Node:
     - `_ones()` / `_zeros()`: raw data shaped like the node (a seed; an unreached input).
     - `_seed(grad)`: check and convert a user's starting gradient.
     - `_fit(g)`: shape a gradient sent to this node like it (a Tensor un-broadcasts).
-    - `_accumulate(g)`: add a pass's gradient to ``.grad``. `g` may be shared with other
-      nodes' gradients: a kind with mutable data copies what it keeps.
+    - `_accumulate(g)`: add a pass's gradient to ``.grad``. No two nodes are handed the same
+      object in one pass (a gradient a rule passed on unchanged arrives as
+      ``g + node._zeros()``), but `g` may be a view of another node's gradient or of
+      another dtype: a kind with mutable data checks what it keeps.
     - `zero_grad()` (public): reset ``.grad`` to its value before any pass.
     - `_lift(x, like)` / `_wrap(data)`: a constant node from an operand or from raw data.
     - `_all_finite(data)`: whether raw data holds no nan or inf (`detect_anomaly`).
@@ -357,6 +359,7 @@ def backprop(
     wanted = None if keep is None or on_step is not None else _leading_to(order, keep)
     grads: dict[Node, Any] = {root: seed}
     kept: dict[Node, Any] = {}
+    handed: set[int] = set()  # ids of the gradients handed to `_accumulate` in this pass
     for node in reversed(order):
         g = grads.pop(node, None)
         if g is None:  # no path from here to the root
@@ -364,7 +367,7 @@ def backprop(
         if node._hooks:
             g = _run_hooks(node, g)
         if accumulate:
-            node._accumulate(g)
+            node._accumulate(_own(node, g, handed))
         elif keep is None or node in keep:
             kept[node] = g
         if node._rule is None:
@@ -389,6 +392,14 @@ def _leading_to(order: list[Node], targets: set[Node]) -> set[Node]:
         if node in targets or any(p in found for p in node.parents):
             found.add(node)
     return found
+
+
+def _own(node: Node, g: Any, handed: set[int]) -> Any:
+    """`g`, or a copy of it when another node of this pass was handed the same object."""
+    if id(g) in handed:
+        return g + node._zeros()
+    handed.add(id(g))
+    return g
 
 
 def _vjp(node: Node, g: Any, create_graph: bool = False) -> tuple[Any, ...]:
@@ -761,9 +772,10 @@ def _fast_walk(order: list[Node], fit: Callable[[Node, Any], Any] | None, add: b
     """The reverse walk of `backprop`, accumulating and clearing each node as it passes.
 
     `fit` is the kind's `_fit` (None: the identity); `add` says its `_accumulate` is
-    ``.grad += g``, done inline.
+    ``.grad += g`` of immutable gradients, done inline (and no copies are needed).
     """
     unreached = _UNREACHED
+    handed: set[int] = set()
     for node in reversed(order):
         g = node._scratch
         node._scratch = None
@@ -771,33 +783,43 @@ def _fast_walk(order: list[Node], fit: Callable[[Node, Any], Any] | None, add: b
             continue
         if add:
             node.grad += g
-        else:
+        else:  # `_own`, written out
+            if id(g) in handed:
+                g = g + node._zeros()
+            handed.add(id(g))
             node._accumulate(g)
         rule = node._rule
         if rule is None:
             continue
-        p, q = node._left, node._right
+        p: Any = node._left
+        q: Any = node._right
+        params = node._params
         # Unary and binary ops, nearly every node, are called and unpacked by hand: a zip
         # loop over `parents` costs ~10% of the pass.
-        if q is None and not node._params:
-            (r,) = rule.vjp(g, node.data, p.data)  # type: ignore[union-attr]
-            if r is not None and p.requires_grad:  # type: ignore[union-attr]
-                if fit is not None:
-                    r = fit(p, r)  # type: ignore[arg-type]
-                p._scratch = r if p._scratch is unreached else p._scratch + r  # type: ignore[union-attr]
-        elif node._more is None and not node._params:
-            r, s = rule.vjp(g, node.data, p.data, q.data)  # type: ignore[union-attr]
-            if r is not None and p.requires_grad:  # type: ignore[union-attr]
-                if fit is not None:
-                    r = fit(p, r)  # type: ignore[arg-type]
-                p._scratch = r if p._scratch is unreached else p._scratch + r  # type: ignore[union-attr]
-            if s is not None and q.requires_grad:  # type: ignore[union-attr]
-                if fit is not None:
-                    s = fit(q, s)  # type: ignore[arg-type]
-                q._scratch = s if q._scratch is unreached else q._scratch + s  # type: ignore[union-attr]
-        else:
+        if node._more is not None:
             for parent, r in zip(node.parents, _vjp(node, g), strict=True):
                 if r is not None and parent.requires_grad:
                     if fit is not None:
                         r = fit(parent, r)
                     parent._scratch = r if parent._scratch is unreached else parent._scratch + r
+            continue
+        if q is None:
+            (r,) = (
+                rule.vjp(g, node.data, p.data, **params)
+                if params
+                else rule.vjp(g, node.data, p.data)
+            )
+        else:
+            r, s = (
+                rule.vjp(g, node.data, p.data, q.data, **params)
+                if params
+                else rule.vjp(g, node.data, p.data, q.data)
+            )
+            if s is not None and q.requires_grad:
+                if fit is not None:
+                    s = fit(q, s)
+                q._scratch = s if q._scratch is unreached else q._scratch + s
+        if r is not None and p.requires_grad:
+            if fit is not None:
+                r = fit(p, r)
+            p._scratch = r if p._scratch is unreached else p._scratch + r

@@ -88,6 +88,7 @@ class TensorOp(Op):
 
 
 _special = engine._special  # a global: read on every op
+_modes = engine._modes
 
 
 def apply(op: type[Op], *inputs: Any, **params: Any) -> Any:
@@ -144,14 +145,16 @@ def _finish(rule: Rule, data: Any, inputs: tuple[Node, ...], params: dict[str, A
     op = rule.op_class
     if op.saves:
         data, params["saved"] = data
-    if engine.checking() and not op.node_type._all_finite(data):
+    if _modes.anomaly and not op.node_type._all_finite(data):
         raise FloatingPointError(
             f"detect_anomaly: '{op.describe(params)}' produced a non-finite value {data!r}"
         )
-    if engine.recording() and any(x.requires_grad for x in inputs):
-        if op.needs_mask:
-            params["needs"] = tuple([x.requires_grad for x in inputs])
-        return rule.make(data, rule, params or None, *_slots(inputs))
+    if _modes.grad_enabled:
+        for x in inputs:  # a loop, not any(): a generator costs a frame per op
+            if x.requires_grad:
+                if op.needs_mask:
+                    params["needs"] = tuple([x.requires_grad for x in inputs])
+                return rule.make(data, rule, params or None, *_slots(inputs))
     return rule.make(data, None, None, None, None, None)
 
 

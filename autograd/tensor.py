@@ -92,10 +92,12 @@ class Tensor(Operators, Node):
         return g if g.shape == shape else sum_to_shape(g, shape)  # most rules fit already
 
     def _accumulate(self, g: np.ndarray) -> None:
-        if self.grad is None:  # a copy: `g` may be another node's, a view, or another dtype
+        if self.grad is not None:
+            self.grad += g  # our own array (and cast to our dtype)
+        elif type(g) is np.ndarray and g.base is None and g.dtype == self.data.dtype:
+            self.grad = g  # the engine hands each node an object of its own: keep it
+        else:  # a view of another gradient, a read-only broadcast, a numpy scalar, a dtype
             self.grad = np.array(g, dtype=self.data.dtype)
-        else:
-            self.grad += g
 
     @staticmethod
     def _all_finite(data: Any) -> bool:

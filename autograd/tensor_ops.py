@@ -348,13 +348,10 @@ class SoftmaxCrossEntropy(TensorOp):
         total = np.add.reduce(probs, axis=-1, keepdims=True)
         probs /= total
         shifted -= np.log(total, out=total)  # now log_softmax(x)
-        with np.errstate(invalid="ignore"):  # 0 * -inf: a logit of -inf (a masked class)
-            shifted *= target
-        loss = np.add.reduce(shifted, axis=None)
-        if math.isnan(loss):  # count each 0 * log(0) as 0: its limit, and what torch gives
-            shifted[target == 0] = 0.0
-            loss = np.add.reduce(shifted, axis=None)
-        return -loss / (x.size // x.shape[-1]), probs
+        if math.isinf(np.add.reduce(shifted, axis=None)):  # a logit of -inf: a masked class
+            shifted[target == 0] = 0.0  # count each 0 * log(0) as 0, its limit (as torch)
+        shifted *= target  # (a sum, not np.errstate, decides: the context costs 1 µs)
+        return -np.add.reduce(shifted, axis=None) / (x.size // x.shape[-1]), probs
 
     @staticmethod
     def vjp(g: Any, out: Any, x: Any, target: np.ndarray, saved: np.ndarray) -> tuple[Any]:

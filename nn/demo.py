@@ -3,9 +3,10 @@
 The scalar engine runs micrograd's demo (``nn.MLP(2, [16, 16, 1])`` over Values, hinge
 loss + L2, SGD with a decaying learning rate); the tensor engine trains a Tensor MLP of the
 same shape with Adam. Both train through `autograd.compile` (the step is recorded once and
-replayed as generated code, with the same gradients as ``backward()``). Both print the final loss and accuracy and write two pictures:
-``decision_boundary.png`` (`nn.plot.decision_boundary`) and ``neuron.png``, the graph of
-the first hidden neuron on one input point.
+replayed as generated code, with the same gradients as ``backward()``). Both print the
+final loss and accuracy and write two pictures: ``decision_boundary.png``
+(`nn.plot.decision_boundary`) and ``neuron.png``, the graph of the first hidden neuron on
+one input point.
 """
 
 from __future__ import annotations
