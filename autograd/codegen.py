@@ -980,8 +980,8 @@ class Graph:
                 if got is None:
                     args.append(names[parent])
                     continue
-                a, p, d = got
-                args.append(a if p >= (right if i else left) else f"({a})")
+                a, q, d = got
+                args.append(a if q >= (right if i else left) else f"({a})")
                 depth = max(depth, d)
             expr = text[0].format(*args)
             names[node] = name = f"v{count}"
