@@ -525,7 +525,8 @@ class Writer:
         self._temps = 0
         self.flat = buffers
         self.buffers: list[np.ndarray] = []
-        self.buffered: dict[str, tuple[int, str]] = {}  # temp -> (its line, its buffer)
+        self.buffer_of: dict[str, int] = {}  # temp -> the buffer its line writes
+        self.elementwise: set[int] = set()  # buffers written by an elementwise ufunc
         self.origin: dict[str, str] = {}  # variable -> the temp assigned to it
 
     # ------------------------------------------------------------------- statements
@@ -533,22 +534,14 @@ class Writer:
         """Emit ``name = expr`` (after any hoisted lines) and return the variable."""
         self._hoist([expr])
         text, _ = self.render(expr)
-        if text in self.buffered:
+        if text in self.buffer_of:
             self.origin[name] = text
         self.lines.append(f"{name} = {text}" + (f"  # {comment}" if comment else ""))
         return Sym.var(name, _concrete(expr), self.kind)
 
-    def unbuffer(self, name: str) -> bool:
-        """Let the line that computes variable `name` allocate its result (False: none does)."""
-        temp = self.origin.get(name, name)
-        if temp not in self.buffered:
-            return False
-        i, buf = self.buffered.pop(temp)
-        for tail in (f", {buf})", f", out={buf})"):
-            if self.lines[i].endswith(tail):
-                self.lines[i] = self.lines[i][: -len(tail)] + ")"
-                return True
-        return False
+    def buffer_named(self, name: str) -> int | None:
+        """The buffer the line that computes variable `name` writes (None: it allocates)."""
+        return self.buffer_of.get(self.origin.get(name, name))
 
     def prepare(self, exprs: Sequence[Any]) -> None:
         """Hoist the subexpressions that `exprs` share into lines of their own."""
@@ -589,7 +582,9 @@ class Writer:
         count = len(self.buffers)
         text = self._render_into(x)
         if len(self.buffers) > count:
-            self.buffered[name] = (len(self.lines), f"_b{count}")
+            self.buffer_of[name] = count
+            if isinstance(x.op, np.ufunc) and x.op.signature is None:
+                self.elementwise.add(count)
         self.lines.append(f"{name} = {text}")
         x.op, x.args, x.kwargs, x.name = None, (), {}, name
 
@@ -610,15 +605,16 @@ class Writer:
         if isinstance(op, np.ufunc):
             args = ", ".join(self.text(a) for a in x.args)
             return f"{self._alias(op, '')}({args}{self._kw(x.kwargs)}, out={buf})"
-        if isinstance(op, tuple) and op[0] == "reduce":
-            args = ", ".join(self.text(a) for a in x.args)
-            return f"{self._alias(op[1], 'reduce')}({args}{self._kw(x.kwargs, 'all')}, out={buf})"
-        if isinstance(op, tuple) and op[0] == "method" and op[1] in ("sum", "max", "min"):
-            ufunc = {"sum": np.add, "max": np.maximum, "min": np.minimum}[op[1]]
-            args = ", ".join(self.text(a) for a in x.args[:1])
-            kw = dict(x.kwargs)
-            kw.setdefault("axis", None)
-            return f"{self._alias(ufunc, 'reduce')}({args}{self._kw(kw, 'all')}, out={buf})"
+        reduce = _as_reduce(x)
+        if reduce is not None:
+            ufunc, array, kw = reduce
+            if set(kw) <= {"axis", "dtype", "keepdims"}:  # all positional: reduce(a, axis, ...)
+                axis, dtype = self.text(kw.get("axis")), self.text(kw.get("dtype"))
+                keepdims = self.text(kw.get("keepdims", False))
+                args = f"{self.text(array)}, {axis}, {dtype}, {buf}, {keepdims}"
+                return f"{self._alias(ufunc, 'reduce')}({args})"
+            args = f"{self.text(array)}{self._kw(kw, 'all')}, out={buf}"
+            return f"{self._alias(ufunc, 'reduce')}({args})"
         self.buffers.pop()  # views and the rest allocate as they like
         return self.render(x)[0]
 
@@ -763,6 +759,24 @@ class Writer:
         self.constants[name] = array
         self._constant_names[id(array)] = name
         return name
+
+
+def _as_reduce(x: Sym) -> tuple[Any, Any, dict[str, Any]] | None:
+    """`x` as ``ufunc.reduce(array, **kwargs)`` (a reduction or a ``sum``/``max``/``min``)."""
+    op, args, kw = x.op, x.args, dict(x.kwargs)
+    if isinstance(op, tuple) and op[0] == "reduce":
+        ufunc = op[1]
+        kw.setdefault("axis", 0)  # ufunc.reduce's default
+    elif isinstance(op, tuple) and op[0] == "method" and op[1] in ("sum", "max", "min"):
+        ufunc = {"sum": np.add, "max": np.maximum, "min": np.minimum}[op[1]]
+        kw.setdefault("axis", None)
+    else:
+        return None
+    if len(args) > 2 or (len(args) == 2 and "axis" in x.kwargs):
+        return None
+    if len(args) == 2:
+        kw["axis"] = args[1]
+    return ufunc, args[0], kw
 
 
 def _function_name(f: Any) -> str:
