@@ -525,7 +525,8 @@ class Writer:
         self._temps = 0
         self.flat = buffers
         self.buffers: list[np.ndarray] = []
-        self.buffered: dict[str, tuple[int, str]] = {}  # temp -> (its line, its buffer)
+        self.buffer_of: dict[str, int] = {}  # temp -> the buffer its line writes
+        self.elementwise: set[int] = set()  # buffers written by an elementwise ufunc
         self.origin: dict[str, str] = {}  # variable -> the temp assigned to it
 
     # ------------------------------------------------------------------- statements
@@ -533,22 +534,14 @@ class Writer:
         """Emit ``name = expr`` (after any hoisted lines) and return the variable."""
         self._hoist([expr])
         text, _ = self.render(expr)
-        if text in self.buffered:
+        if text in self.buffer_of:
             self.origin[name] = text
         self.lines.append(f"{name} = {text}" + (f"  # {comment}" if comment else ""))
         return Sym.var(name, _concrete(expr), self.kind)
 
-    def unbuffer(self, name: str) -> bool:
-        """Let the line that computes variable `name` allocate its result (False: none does)."""
-        temp = self.origin.get(name, name)
-        if temp not in self.buffered:
-            return False
-        i, buf = self.buffered.pop(temp)
-        for tail in (f", {buf})", f", out={buf})"):
-            if self.lines[i].endswith(tail):
-                self.lines[i] = self.lines[i][: -len(tail)] + ")"
-                return True
-        return False
+    def buffer_named(self, name: str) -> int | None:
+        """The buffer the line that computes variable `name` writes (None: it allocates)."""
+        return self.buffer_of.get(self.origin.get(name, name))
 
     def prepare(self, exprs: Sequence[Any]) -> None:
         """Hoist the subexpressions that `exprs` share into lines of their own."""
@@ -589,7 +582,9 @@ class Writer:
         count = len(self.buffers)
         text = self._render_into(x)
         if len(self.buffers) > count:
-            self.buffered[name] = (len(self.lines), f"_b{count}")
+            self.buffer_of[name] = count
+            if isinstance(x.op, np.ufunc) and x.op.signature is None:
+                self.elementwise.add(count)
         self.lines.append(f"{name} = {text}")
         x.op, x.args, x.kwargs, x.name = None, (), {}, name
 
@@ -610,15 +605,16 @@ class Writer:
         if isinstance(op, np.ufunc):
             args = ", ".join(self.text(a) for a in x.args)
             return f"{self._alias(op, '')}({args}{self._kw(x.kwargs)}, out={buf})"
-        if isinstance(op, tuple) and op[0] == "reduce":
-            args = ", ".join(self.text(a) for a in x.args)
-            return f"{self._alias(op[1], 'reduce')}({args}{self._kw(x.kwargs, 'all')}, out={buf})"
-        if isinstance(op, tuple) and op[0] == "method" and op[1] in ("sum", "max", "min"):
-            ufunc = {"sum": np.add, "max": np.maximum, "min": np.minimum}[op[1]]
-            args = ", ".join(self.text(a) for a in x.args[:1])
-            kw = dict(x.kwargs)
-            kw.setdefault("axis", None)
-            return f"{self._alias(ufunc, 'reduce')}({args}{self._kw(kw, 'all')}, out={buf})"
+        reduce = _as_reduce(x)
+        if reduce is not None:
+            ufunc, array, kw = reduce
+            if set(kw) <= {"axis", "dtype", "keepdims"}:  # all positional: reduce(a, axis, ...)
+                axis, dtype = self.text(kw.get("axis")), self.text(kw.get("dtype"))
+                keepdims = self.text(kw.get("keepdims", False))
+                args = f"{self.text(array)}, {axis}, {dtype}, {buf}, {keepdims}"
+                return f"{self._alias(ufunc, 'reduce')}({args})"
+            args = f"{self.text(array)}{self._kw(kw, 'all')}, out={buf}"
+            return f"{self._alias(ufunc, 'reduce')}({args})"
         self.buffers.pop()  # views and the rest allocate as they like
         return self.render(x)[0]
 
@@ -765,6 +761,24 @@ class Writer:
         return name
 
 
+def _as_reduce(x: Sym) -> tuple[Any, Any, dict[str, Any]] | None:
+    """`x` as ``ufunc.reduce(array, **kwargs)`` (a reduction or a ``sum``/``max``/``min``)."""
+    op, args, kw = x.op, x.args, dict(x.kwargs)
+    if isinstance(op, tuple) and op[0] == "reduce":
+        ufunc = op[1]
+        kw.setdefault("axis", 0)  # ufunc.reduce's default
+    elif isinstance(op, tuple) and op[0] == "method" and op[1] in ("sum", "max", "min"):
+        ufunc = {"sum": np.add, "max": np.maximum, "min": np.minimum}[op[1]]
+        kw.setdefault("axis", None)
+    else:
+        return None
+    if len(args) > 2 or (len(args) == 2 and "axis" in x.kwargs):
+        return None
+    if len(args) == 2:
+        kw["axis"] = args[1]
+    return ufunc, args[0], kw
+
+
 def _function_name(f: Any) -> str:
     module = getattr(f, "__module__", "") or "numpy"
     module = "np" + module[len("numpy") :] if module.startswith("numpy") else module
@@ -819,6 +833,8 @@ class Graph:
         self.saved: dict[Node, Any] = {}
         self.forward_lines: dict[Node, str] = {}
         self._taken: set[str] = set()
+        self._parents: dict[Node, tuple[Node, ...]] = {}  # scalar compile: per op node
+        self._texts: dict[Node, tuple[str, list[tuple[str, int] | None]]] = {}
         self._name_leaves(inputs)
         self._write_forward()
         self.grads = self._write_backward()
@@ -951,74 +967,97 @@ class Graph:
         # A value used once in the forward pass and never by the backward pass is written
         # inline where it is used: a neuron's sum of products becomes one line.
         ops = [n for n in self.order if n._rule is not None]
+        self._parents = parents_of = {n: n.parents for n in ops}
+        self._texts = texts = {n: self._template(n, len(parents_of[n])) for n in ops}
+        marks: dict[int, tuple[bool, list[int], tuple[int, int, int]]] = {}
         uses: dict[Node, int] = {}
         kept = {self.root}
         for node in ops:
-            forward, outputs = self._template(node)
-            backward = " ".join(o[0] for o in outputs if o is not None)
-            if "{o}" in backward:
+            text, parents = texts[node], parents_of[node]
+            mark = marks.get(id(text))
+            if mark is None:
+                mark = marks[id(text)] = _marks(text, len(parents))
+            if mark[0]:
                 kept.add(node)
-            for i, parent in enumerate(node.parents):
-                uses[parent] = uses.get(parent, 0) + 1
-                field = f"{{{i}}}"
-                if forward.count(field) > 1 or field in backward:
-                    kept.add(parent)
+            for p in parents:
+                uses[p] = uses.get(p, 0) + 1
+            for i in mark[1]:
+                kept.add(parents[i])
         lines, names = self.writer.lines, self.names
-        inline: dict[Node, tuple[str, int]] = {}  # the text and its nesting depth
+        inline: dict[Node, tuple[str, int, int]] = {}  # text, precedence, nesting depth
         for count, node in enumerate(ops, 1):
-            forward, _ = self._template(node)
-            args = [inline.get(p, (names[p], 0)) for p in node.parents]
-            expr = forward.format(*[a for a, _ in args])
-            depth = 1 + max((d for _, d in args), default=0)
+            text = texts[node]
+            prec, left, right = marks[id(text)][2]
+            args, depth = [], 0
+            for i, parent in enumerate(parents_of[node]):
+                got = inline.get(parent)
+                if got is None:
+                    args.append(names[parent])
+                    continue
+                a, q, d = got
+                args.append(a if q >= (right if i else left) else f"({a})")
+                depth = max(depth, d)
+            expr = text[0].format(*args)
             names[node] = name = f"v{count}"
-            self.syms[node] = Sym.var(name, None, "value")
-            if node in kept or uses.get(node, 0) != 1 or depth > 16:  # Python caps nesting
+            if node in kept or uses.get(node, 0) != 1 or depth >= 32:  # Python caps nesting
                 lines.append(f"{name} = {expr}")
             else:
-                inline[node] = (f"({expr})", depth)
+                inline[node] = (expr, prec, depth + 1)
 
     def _write_scalar_backward(self, grads: dict[Node, Any]) -> dict[Node, Any]:
-        lines = self.writer.lines
+        # A gradient's contributions are written as one sum, ``d = t1 + t2 + ...``, when the
+        # gradient is first read (or at the end, for a leaf): the same additions in the same
+        # order as ``d = t1; d = d + t2; ...``, so bit for bit the same, in fewer lines.
         text: dict[Node, str] = {n: g.name for n, g in grads.items()}
-        names = self.names
+        names, parents_of, templates = self.names, self._parents, self._texts
+        pending: dict[Node, list[tuple[str, int]]] = {}  # contributions not yet written
         for node in reversed(self.order):
-            g = text.get(node)
-            if g is None or node._rule is None:
+            if node._rule is None:
                 continue
-            parents = node.parents
-            _, outputs = self._template(node)
+            if node in pending:
+                text[node] = self._sum_line(node, pending.pop(node))
+            g = text.get(node)
+            if g is None:
+                continue
+            parents = parents_of[node]
             fill = [names[p] for p in parents]
-            for parent, out in zip(parents, outputs, strict=True):
+            for parent, out in zip(parents, templates[node][1], strict=True):
                 if out is None or not parent.requires_grad:
                     continue
-                r, prec = out
-                r = r.format(*fill, g=g, o=names[node])
-                mine = "d" + names[parent]
-                old = text.get(parent)
-                if old is not None:
-                    lines.append(f"{mine} = {old} + " + (r if prec > _ADD else f"({r})"))
-                    text[parent] = mine
-                elif prec == _ATOM and r.isidentifier():
-                    text[parent] = r  # an alias: no line
-                else:
-                    lines.append(f"{mine} = {r}")
-                    text[parent] = mine
-        return {n: Sym.var(t, None, "value") for n, t in text.items()}
+                r = out[0].format(*fill, g=g, o=names[node])
+                terms = pending.setdefault(parent, [])
+                terms.append((r, out[1]))
+                if len(terms) == _MAX_TERMS:  # a bounded expression: the compiler recurses
+                    pending[parent] = [(self._sum_line(parent, terms), _ATOM)]
+        for node, terms in pending.items():
+            text[node] = self._sum_line(node, terms)
+        return {n: Sym.var(text[n], None, "value") for n in self.leaves if n in text}
 
-    def _template(self, node: Node) -> tuple[str, list[tuple[str, int] | None]]:
+    def _sum_line(self, node: Node, terms: list[tuple[str, int]]) -> str:
+        """Write ``d<node> = term + term + ...`` (or nothing, for one bare name): its text."""
+        (first, prec), rest = terms[0], terms[1:]
+        if not rest and prec == _ATOM and first.isidentifier():
+            return first  # an alias: no line
+        parts = [first if not rest or prec >= _ADD else f"({first})"]
+        parts += [r if p > _ADD else f"({r})" for r, p in rest]
+        mine = "d" + self.names[node]
+        self.writer.lines.append(f"{mine} = {' + '.join(parts)}")
+        return mine
+
+    def _template(self, node: Node, arity: int) -> tuple[str, list[tuple[str, int] | None]]:
         """The forward text and the rule's per-input texts of `node`'s op, with fields."""
         rule = node._rule
         assert rule is not None
         params = node._params or {}
+        key: Any = (rule, tuple(sorted(params.items())) if params else (), arity)
         try:
-            key: Any = (rule, tuple(sorted(params.items())), len(node.parents))
-            hash(key)
-        except TypeError:
-            key = None
-        if key is not None and key in _templates:
-            return _templates[key]
+            template = _templates.get(key)
+        except TypeError:  # an unhashable parameter
+            key = template = None
+        if template is not None:
+            return template
         w = Writer("value")
-        inputs = [Sym.var(f"{{{i}}}", None, "value") for i in range(len(node.parents))]
+        inputs = [Sym.var(f"{{{i}}}", None, "value") for i in range(arity)]
         forward = w.text(run_forward(node, inputs, dict(params)))
         g, out = Sym.var("{g}", None, "value"), Sym.var("{o}", None, "value")
         results = run_vjp(node, g, out, inputs, dict(params))
@@ -1047,6 +1086,27 @@ def _add(a: Any, b: Any) -> Any:
 
 
 _templates: dict[Any, tuple[str, list[tuple[str, int] | None]]] = {}
+_MAX_TERMS = 64  # contributions per line of a scalar gradient's sum
+
+
+def _marks(
+    template: tuple[str, list[tuple[str, int] | None]], arity: int
+) -> tuple[bool, list[int], tuple[int, int, int]]:
+    """What a scalar op's template needs from the code around it.
+
+    Returns:
+        Whether its own value is kept (the backward reads it), the inputs kept (read twice,
+        or by the backward), and (its precedence, the precedences its left and right inputs
+        need to go without parentheses).
+    """
+    forward, outputs = template
+    backward = " ".join(o[0] for o in outputs if o is not None)
+    kept = [i for i in range(arity) if forward.count(f"{{{i}}}") > 1 or f"{{{i}}}" in backward]
+    precs = (0, _ATOM + 1, _ATOM + 1)  # unknown: every input in parentheses
+    for symbol, p in _OPERATORS.values():
+        if p in (_ADD, _MUL) and forward == f"{{0}} {symbol} {{1}}":  # left-associative
+            precs = (p, p, p + 1)
+    return "{o}" in backward, kept, precs
 
 
 # --------------------------------------------------------------------------- Program

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import functools
+import operator
+import re
+import sys
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from autograd import engine
-from autograd.codegen import Graph, helper_sources, load
+from autograd.codegen import Graph, Writer, helper_sources, load
 from autograd.engine import Node
 
 __all__ = ["CompiledStep", "compile"]
@@ -23,46 +26,130 @@ class _Plan:
         w = graph.writer
         self.leaves = graph.leaves
         self.reached = [n for n in graph.leaves if n in graph.grads and n.requires_grad]
-        self.shapes = [(np.shape(n.data), getattr(n.data, "dtype", None)) for n in self.leaves]
         self.tensor = graph.kind == "tensor"
-        # A leaf's gradient computed into a fresh array becomes its .grad as it is, with no
-        # copy (a large weight's copy costs as much as an op); a shared one is copied.
+        self.shapes = [_shape_and_dtype(n.data) for n in self.leaves] if self.tensor else []
         names = [w.text(graph.grads[n]) for n in self.reached]
-        self.fresh = [self.tensor and names.count(name) == 1 and w.unbuffer(name) for name in names]
-        buffers = [f"_b{i}" for i in range(len(w.buffers))]
+        own = [
+            w.buffer_named(name) if self.tensor and names.count(name) == 1 else None
+            for name in names
+        ]
+        own = [  # a buffer the leaf's gradient alone lives in, of the leaf's shape and dtype
+            b if b is not None and _like(w.buffers[b], n.data) else None
+            for b, n in zip(own, self.reached, strict=True)
+        ]
+        lines = w.lines
+        if names:
+            lines = [*lines, f"return {graph.names[root]}, ({', '.join(names)},)"]
+        else:
+            lines = [*lines, f"return {graph.names[root]}, ()"]
+        self.buffers: list[np.ndarray] = []
+        self.slots: list[int | None] = own  # per reached leaf: the buffer handed over as .grad
+        if self.tensor:
+            lines, self.buffers, where = share_buffers(lines, w, {b for b in own if b is not None})
+            self.slots = [None if b is None else where[b] for b in own]
         unpack = []
         if self.leaves:
             unpack.append(f"{', '.join(graph.names[n] for n in self.leaves)}, = L")
-        if buffers:
-            unpack.append(f"{', '.join(buffers)}, = B")
-        grads = ", ".join(w.text(graph.grads[n]) for n in self.reached)
-        lines = [*unpack, *w.lines, f"return {graph.names[root]}, ({grads}{',' if grads else ''})"]
+        if self.buffers:
+            unpack.append(f"{', '.join(f'_b{i}' for i in range(len(self.buffers)))}, = B")
         head = "import math\nimport numpy as np\n\n" + helper_sources(w)
-        self.source = head + "\ndef step(L, B):\n" + "\n".join("    " + s for s in lines) + "\n"
+        body = "\n".join("    " + s for s in [*unpack, *lines])
+        self.source = head + "\ndef step(L, B):\n" + body + "\n"
         self.fn = load(self.source, "step", w.constants)
-        self.buffers = w.buffers
+        self._handed = [b for b in self.slots if b is not None]
 
-    def fits(self) -> bool:
-        """Whether every leaf still has its recorded shape and dtype."""
-        return all(
-            (np.shape(n.data), getattr(n.data, "dtype", None)) == s
-            for n, s in zip(self.leaves, self.shapes, strict=True)
-        )
+    def fits(self, data: list[Any]) -> bool:
+        """Whether every leaf's data still has its recorded shape and dtype."""
+        return list(map(_shape_and_dtype, data)) == self.shapes
 
-    def run(self) -> float:
-        out, grads = self.fn([n.data for n in self.leaves], self.buffers)
+    def run(self, data: list[Any]) -> float:
+        buffers = self.buffers
+        for b in self._handed:  # a gradient handed over last time and still held: a new one
+            if sys.getrefcount(buffers[b]) > 2:  # the list's reference and the argument's
+                buffers[b] = np.empty_like(buffers[b])
+        out, grads = self.fn(data, buffers)
         with engine._grad_lock:
-            for node, g, fresh in zip(self.reached, grads, self.fresh, strict=True):
-                if (
-                    fresh
-                    and node.grad is None
-                    and type(g) is np.ndarray
-                    and g.dtype == node.data.dtype
-                ):
-                    node.grad = g
+            for node, g, slot in zip(self.reached, grads, self.slots, strict=True):
+                if slot is not None and node.grad is None:
+                    node.grad = g  # its own buffer: the caller's until it lets go of it
                 else:
                     node._accumulate(g)
         return float(out)
+
+
+def _like(a: np.ndarray, b: Any) -> bool:
+    return bool(a.shape == np.shape(b) and a.dtype == getattr(b, "dtype", None))
+
+
+_shape_and_dtype = operator.attrgetter("shape", "dtype")
+_NAME = re.compile(r"[A-Za-z_]\w*")
+_BUFFER = re.compile(r"\b_b(\d+)\b")
+
+
+def share_buffers(
+    lines: list[str], writer: Writer, kept: set[int]
+) -> tuple[list[str], list[np.ndarray], dict[int, int]]:
+    """Let lines write into buffers whose values are dead, so fewer buffers are allocated.
+
+    Each buffered line of `writer` has a buffer of its own; a value is dead after the last
+    line that reads it (or any variable made from it: a view, an alias). An elementwise ufunc
+    may write over an input that dies on its own line (numpy allows the overlap). Buffers in
+    `kept` are never shared (they are handed over as gradients).
+
+    Returns:
+        The lines rewritten to the shared buffers, the buffers, and where each of `kept` is.
+    """
+    refs: dict[str, set[int]] = {}  # variable -> the buffers its value may live in
+    last: dict[int, int] = {}  # buffer -> the last line that reads it
+    writes: list[int | None] = []
+    for j, line in enumerate(lines):
+        lhs, _, rhs = line.partition(" = ") if not line.startswith("return ") else ("", "", line)
+        read: set[int] = set()
+        for name in set(_NAME.findall(rhs)):
+            read |= refs.get(name, set())
+        for b in read:
+            last[b] = j
+        own = writer.buffer_of.get(lhs)
+        writes.append(own)
+        if own is not None:
+            last.setdefault(own, j)
+        refs[lhs] = {own} if own is not None else read
+    dying: dict[int, list[int]] = {}
+    for b, j in last.items():
+        if b not in kept:
+            dying.setdefault(j, []).append(b)
+    free: dict[tuple[Any, ...], list[int]] = {}
+    buffers: list[np.ndarray] = []
+    where: dict[int, int] = {}
+    for j, own in enumerate(writes):
+        ends = dying.get(j, [])
+        if own is not None:
+            example = writer.buffers[own]
+            key = (example.shape, example.dtype)
+            pool = free.setdefault(key, [])
+            twin = next(
+                (b for b in ends if own in writer.elementwise and _key(writer, b) == key), None
+            )
+            if own in kept:
+                where[own] = len(buffers)
+                buffers.append(np.empty_like(example))
+            elif twin is not None:  # in place: the input dies here
+                ends.remove(twin)
+                where[own] = where[twin]
+            elif pool:
+                where[own] = pool.pop()
+            else:
+                where[own] = len(buffers)
+                buffers.append(np.empty_like(example))
+        for b in ends:
+            if b in where:
+                free.setdefault(_key(writer, b), []).append(where[b])
+    rewritten = [_BUFFER.sub(lambda m: f"_b{where[int(m.group(1))]}", line) for line in lines]
+    return rewritten, buffers, {b: where[b] for b in kept}
+
+
+def _key(writer: Writer, b: int) -> tuple[Any, ...]:
+    return (writer.buffers[b].shape, writer.buffers[b].dtype)
 
 
 class CompiledStep:
@@ -83,9 +170,13 @@ class CompiledStep:
     def __call__(self) -> float:
         """Replay one step: the output as a float; gradients added into the leaves' ``.grad``."""
         plan = self._plan
-        if plan is None or (plan.tensor and not plan.fits()):
+        if plan is None:
             plan = self._plan = self._record()
-        return plan.run()
+        data = [n.data for n in plan.leaves]
+        if plan.tensor and not plan.fits(data):
+            plan = self._plan = self._record()
+            data = [n.data for n in plan.leaves]
+        return plan.run(data)
 
     def _record(self) -> _Plan:
         root = self._fn()

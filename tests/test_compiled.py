@@ -1,5 +1,6 @@
 """autograd.compile: replayed steps equal eager steps (bit for bit for Values)."""
 
+import math
 import random
 
 import numpy as np
@@ -195,3 +196,68 @@ def test_a_kept_grad_is_not_overwritten_by_the_next_replay():
     np.testing.assert_allclose(first, expected)  # still the first step's gradient
     np.testing.assert_allclose(w.grad, x.T @ (1 - np.tanh(x @ w.data) ** 2))
     assert w.grad is not first
+
+
+def test_scalar_gradient_summed_over_more_contributions_than_one_line_holds():
+    xs = [0.01 * k - 1.5 for k in range(300)]  # w gets 300 contributions: several sum lines
+    w, eager_w = Value(0.7), Value(0.7)
+    step = autograd.compile(lambda: sum((w * x).tanh() for x in xs))
+    got = step()
+    loss = sum((eager_w * x).tanh() for x in xs)
+    loss.backward()
+    assert got == loss.data
+    assert w.grad == eager_w.grad  # bit for bit: the same additions in the same order
+    closed = math.fsum(x * (1 - math.tanh(0.7 * x) ** 2) for x in xs)
+    assert w.grad == pytest.approx(closed, rel=1e-12)
+    assert max(line.count(" + ") for line in step.source.splitlines()) < 70
+
+
+def test_tensor_buffers_shared_between_dead_values_match_torch_over_steps():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(6, 4))
+    w0, v0 = rng.normal(size=(4, 4)), rng.normal(size=(4, 4))
+    w, v = Tensor(w0.copy(), requires_grad=True), Tensor(v0.copy(), requires_grad=True)
+
+    def loss_of(x, w, v, tanh):
+        h = tanh(x @ w)  # h, and its transpose (a view), live on past values that die
+        z = h * h - h
+        return ((z.T @ h) * 0.5).sum() + ((z @ v) * h).mean() + (h.T @ (1 - h * h)).sum()
+
+    step = autograd.compile(lambda: loss_of(Tensor(x), w, v, lambda t: t.tanh()))
+    tw, tv = torch.tensor(w0, requires_grad=True), torch.tensor(v0, requires_grad=True)
+    for _ in range(4):  # the buffers are reused by every call
+        got = step()
+        ref = loss_of(torch.tensor(x), tw, tv, torch.tanh)
+        ref.backward()
+        assert got == pytest.approx(ref.item(), rel=1e-12)
+        for p, tp in ((w, tw), (v, tv)):
+            np.testing.assert_allclose(p.grad, tp.grad.numpy(), rtol=1e-10, atol=1e-12)
+        with torch.no_grad():
+            for p, tp in ((w, tw), (v, tv)):
+                p.data -= 0.1 * p.grad
+                tp -= 0.1 * tp.grad
+                p.grad, tp.grad = None, None
+
+
+def test_a_gradient_buffer_is_reused_once_let_go_and_replaced_while_held():
+    x = np.arange(6.0).reshape(2, 3) / 6.0
+    w = Tensor(np.ones((3, 2)), requires_grad=True)
+    step = autograd.compile(lambda: (Tensor(x) @ w).tanh().sum())
+    step()
+    assert step._plan is not None
+    buffers = step._plan.buffers
+    expected = x.T @ (1 - np.tanh(x @ w.data) ** 2)
+    assert any(b is w.grad for b in buffers)  # handed over, no copy
+    w.grad = None
+    step()  # nobody holds it now: written again, handed over again
+    assert any(b is w.grad for b in step._plan.buffers)
+    np.testing.assert_allclose(w.grad, expected)
+    held = w.grad
+    w.grad = None
+    step()
+    assert w.grad is not held
+    assert not any(b is held for b in step._plan.buffers)
+    step()  # .grad kept, not zeroed: the replay adds into it, as backward() does
+    np.testing.assert_allclose(w.grad, 2 * expected)
+    np.testing.assert_allclose(held, expected)
