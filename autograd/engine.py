@@ -86,10 +86,11 @@ class Node:
     - `_ones()` / `_zeros()`: raw data shaped like the node (a seed; an unreached input).
     - `_seed(grad)`: check and convert a user's starting gradient.
     - `_fit(g)`: shape a gradient sent to this node like it (a Tensor un-broadcasts).
-    - `_accumulate(g)`: add a pass's gradient to ``.grad``. No two nodes are handed the same
-      object in one pass (a gradient a rule passed on unchanged arrives as
-      ``g + node._zeros()``), but `g` may be a view of another node's gradient or of
-      another dtype: a kind with mutable data checks what it keeps.
+    - `_accumulate(g)`: add a pass's gradient to ``.grad``. A leaf is never handed an
+      object another node of the pass was handed (a gradient a rule passed on unchanged
+      arrives as ``g + node._zeros()``); intermediates may share one. `g` may also be a
+      view of another gradient or of another dtype: a kind with mutable data checks what
+      it keeps, and adds into an intermediate's ``.grad`` out of place.
     - `zero_grad()` (public): reset ``.grad`` to its value before any pass.
     - `_lift(x, like)` / `_wrap(data)`: a constant node from an operand or from raw data.
     - `_all_finite(data)`: whether raw data holds no nan or inf (`detect_anomaly`).
@@ -359,7 +360,7 @@ def backprop(
     wanted = None if keep is None or on_step is not None else _leading_to(order, keep)
     grads: dict[Node, Any] = {root: seed}
     kept: dict[Node, Any] = {}
-    handed: set[int] = set()  # ids of the gradients handed to `_accumulate` in this pass
+    handed: dict[int, bool] = {}  # gradients handed to `_accumulate`: id -> to a leaf
     for node in reversed(order):
         g = grads.pop(node, None)
         if g is None:  # no path from here to the root
@@ -394,11 +395,13 @@ def _leading_to(order: list[Node], targets: set[Node]) -> set[Node]:
     return found
 
 
-def _own(node: Node, g: Any, handed: set[int]) -> Any:
-    """`g`, or a copy of it when another node of this pass was handed the same object."""
-    if id(g) in handed:
+def _own(node: Node, g: Any, handed: dict[int, bool]) -> Any:
+    """`g`, or a copy where a leaf would share it with another node of this pass."""
+    leaf = node._rule is None
+    to_leaf = handed.get(id(g))
+    if to_leaf is not None and (leaf or to_leaf):
         return g + node._zeros()
-    handed.add(id(g))
+    handed[id(g)] = leaf
     return g
 
 
@@ -775,7 +778,7 @@ def _fast_walk(order: list[Node], fit: Callable[[Node, Any], Any] | None, add: b
     ``.grad += g`` of immutable gradients, done inline (and no copies are needed).
     """
     unreached = _UNREACHED
-    handed: set[int] = set()
+    handed: dict[int, bool] = {}
     for node in reversed(order):
         g = node._scratch
         node._scratch = None
@@ -783,11 +786,8 @@ def _fast_walk(order: list[Node], fit: Callable[[Node, Any], Any] | None, add: b
             continue
         if add:
             node.grad += g
-        else:  # `_own`, written out
-            if id(g) in handed:
-                g = g + node._zeros()
-            handed.add(id(g))
-            node._accumulate(g)
+        else:
+            node._accumulate(_own(node, g, handed))
         rule = node._rule
         if rule is None:
             continue

@@ -92,12 +92,15 @@ class Tensor(Operators, Node):
         return g if g.shape == shape else sum_to_shape(g, shape)  # most rules fit already
 
     def _accumulate(self, g: np.ndarray) -> None:
-        if self.grad is not None:
-            self.grad += g  # our own array (and cast to our dtype)
-        elif type(g) is np.ndarray and g.base is None and g.dtype == self.data.dtype:
-            self.grad = g  # the engine hands each node an object of its own: keep it
-        else:  # a view of another gradient, a read-only broadcast, a numpy scalar, a dtype
-            self.grad = np.array(g, dtype=self.data.dtype)
+        if self.grad is None:
+            if type(g) is np.ndarray and g.base is None and g.dtype == self.data.dtype:
+                self.grad = g  # the engine's array: a leaf's is its own (see Node)
+            else:  # a view of another gradient, a read-only broadcast, a numpy scalar
+                self.grad = np.array(g, dtype=self.data.dtype)
+        elif self._rule is None:
+            self.grad += g  # a leaf's own array, in its own dtype
+        else:  # an intermediate's array may be a neighbour's too
+            self.grad = (self.grad + g).astype(self.data.dtype, copy=False)
 
     @staticmethod
     def _all_finite(data: Any) -> bool:

@@ -232,6 +232,30 @@ def test_leaves_meeting_in_add_own_their_grads() -> None:
     np.testing.assert_array_equal(b.grad, [1.0, 1.0])
 
 
+@pytest.mark.parametrize("leaf_first", [True, False])
+def test_a_leaf_shares_its_grad_with_no_intermediate(leaf_first: bool) -> None:
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    h = Tensor([3.0, 4.0], requires_grad=True) * 2.0  # an intermediate
+    out = a + h if leaf_first else h + a  # + passes its gradient on unchanged to both
+    out.backward(np.array([1.0, 1.0]))
+    assert a.grad is not None
+    assert h.grad is not None
+    a.grad *= 10.0
+    np.testing.assert_array_equal(h.grad, [1.0, 1.0])
+
+
+def test_intermediates_that_share_a_gradient_accumulate_exactly_over_two_passes() -> None:
+    x = Tensor([1.0, -1.0], requires_grad=True)
+    u, v = x * 2.0, x * 3.0
+    out = u + v  # u and v may receive one array: adding into it must not touch the other
+    seed = np.array([1.0, 2.0])
+    out.backward(seed)
+    out.backward(seed)
+    for node in (u, v):
+        np.testing.assert_array_equal(node.grad, 2 * seed)
+    np.testing.assert_array_equal(x.grad, 2 * seed * 5.0)
+
+
 def test_backward_with_nothing_requiring_grad_raises() -> None:
     with pytest.raises(RuntimeError, match="nothing in this graph requires grad"):
         (Tensor([1.0]) * 2.0).sum().backward()
