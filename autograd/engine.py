@@ -86,11 +86,11 @@ class Node:
     - `_ones()` / `_zeros()`: raw data shaped like the node (a seed; an unreached input).
     - `_seed(grad)`: check and convert a user's starting gradient.
     - `_fit(g)`: shape a gradient sent to this node like it (a Tensor un-broadcasts).
-    - `_accumulate(g)`: add a pass's gradient to ``.grad``. A leaf is never handed an
-      object another node of the pass was handed (a gradient a rule passed on unchanged
-      arrives as ``g + node._zeros()``); intermediates may share one. `g` may also be a
-      view of another gradient or of another dtype: a kind with mutable data checks what
-      it keeps, and adds into an intermediate's ``.grad`` out of place.
+    - `_accumulate(g)`: add a pass's gradient to ``.grad``. A leaf's `g` is never an object
+      another node keeps (where a rule passes a gradient on unchanged to a leaf, the engine
+      hands it ``g + leaf._zeros()``); intermediates may share one. `g` may also be a view
+      of another gradient or of another dtype: a kind with mutable data checks what it
+      keeps, and adds into an intermediate's ``.grad`` out of place.
     - `zero_grad()` (public): reset ``.grad`` to its value before any pass.
     - `_lift(x, like)` / `_wrap(data)`: a constant node from an operand or from raw data.
     - `_all_finite(data)`: whether raw data holds no nan or inf (`detect_anomaly`).
@@ -360,7 +360,6 @@ def backprop(
     wanted = None if keep is None or on_step is not None else _leading_to(order, keep)
     grads: dict[Node, Any] = {root: seed}
     kept: dict[Node, Any] = {}
-    handed: dict[int, bool] = {}  # gradients handed to `_accumulate`: id -> to a leaf
     for node in reversed(order):
         g = grads.pop(node, None)
         if g is None:  # no path from here to the root
@@ -368,7 +367,7 @@ def backprop(
         if node._hooks:
             g = _run_hooks(node, g)
         if accumulate:
-            node._accumulate(_own(node, g, handed))
+            node._accumulate(g)
         elif keep is None or node in keep:
             kept[node] = g
         if node._rule is None:
@@ -378,6 +377,8 @@ def backprop(
             _check_backward(node, results)
         if on_step is not None:
             on_step(node, g, results)
+        if accumulate:
+            results = _unshared(node, g, results)
         for parent, r in zip(node.parents, results, strict=True):
             if r is not None and parent.requires_grad and (wanted is None or parent in wanted):
                 r = parent._fit(r)
@@ -395,14 +396,19 @@ def _leading_to(order: list[Node], targets: set[Node]) -> set[Node]:
     return found
 
 
-def _own(node: Node, g: Any, handed: dict[int, bool]) -> Any:
-    """`g`, or a copy where a leaf would share it with another node of this pass."""
-    leaf = node._rule is None
-    to_leaf = handed.get(id(g))
-    if to_leaf is not None and (leaf or to_leaf):
-        return g + node._zeros()
-    handed[id(g)] = leaf
-    return g
+def _unshared(node: Node, g: Any, results: tuple[Any, ...]) -> tuple[Any, ...]:
+    """`results`, with a copy for each leaf that would get an object another node keeps.
+
+    A rule may pass its gradient `g` on unchanged (``+``), or one object to two inputs; a
+    leaf's ``.grad`` must be its own.
+    """
+    out = []
+    for parent, r in zip(node.parents, results, strict=True):
+        shared = r is g or sum(x is r for x in results) > 1
+        if shared and r is not None and parent._rule is None and parent.requires_grad:
+            r = r + parent._zeros()
+        out.append(r)
+    return tuple(out)
 
 
 def _vjp(node: Node, g: Any, create_graph: bool = False) -> tuple[Any, ...]:
@@ -778,7 +784,6 @@ def _fast_walk(order: list[Node], fit: Callable[[Node, Any], Any] | None, add: b
     ``.grad += g`` of immutable gradients, done inline (and no copies are needed).
     """
     unreached = _UNREACHED
-    handed: dict[int, bool] = {}
     for node in reversed(order):
         g = node._scratch
         node._scratch = None
@@ -787,7 +792,7 @@ def _fast_walk(order: list[Node], fit: Callable[[Node, Any], Any] | None, add: b
         if add:
             node.grad += g
         else:
-            node._accumulate(_own(node, g, handed))
+            node._accumulate(g)
         rule = node._rule
         if rule is None:
             continue
@@ -797,7 +802,9 @@ def _fast_walk(order: list[Node], fit: Callable[[Node, Any], Any] | None, add: b
         # Unary and binary ops, nearly every node, are called and unpacked by hand: a zip
         # loop over `parents` costs ~10% of the pass.
         if node._more is not None:
-            for parent, r in zip(node.parents, _vjp(node, g), strict=True):
+            results = _vjp(node, g)
+            shares = results if add else _unshared(node, g, results)
+            for parent, r in zip(node.parents, shares, strict=True):
                 if r is not None and parent.requires_grad:
                     if fit is not None:
                         r = fit(parent, r)
@@ -809,12 +816,20 @@ def _fast_walk(order: list[Node], fit: Callable[[Node, Any], Any] | None, add: b
                 if params
                 else rule.vjp(g, node.data, p.data)
             )
+            if r is g and not add and p._rule is None:
+                r = r + p._zeros()
         else:
             r, s = (
                 rule.vjp(g, node.data, p.data, q.data, **params)
                 if params
                 else rule.vjp(g, node.data, p.data, q.data)
             )
+            if not add:  # `_unshared`, written out: a leaf gets no object kept elsewhere
+                r0 = r
+                if r is not None and p._rule is None and (r is g or r is s):
+                    r = r + p._zeros()
+                if s is not None and q._rule is None and (s is g or s is r0):
+                    s = s + q._zeros()
             if s is not None and q.requires_grad:
                 if fit is not None:
                     s = fit(q, s)

@@ -145,11 +145,12 @@ def _finish(rule: Rule, data: Any, inputs: tuple[Node, ...], params: dict[str, A
     op = rule.op_class
     if op.saves:
         data, params["saved"] = data
-    if _modes.anomaly and not op.node_type._all_finite(data):
+    usual = not _special.count  # no thread is in a special mode: skip the thread-local reads
+    if not usual and _modes.anomaly and not op.node_type._all_finite(data):
         raise FloatingPointError(
             f"detect_anomaly: '{op.describe(params)}' produced a non-finite value {data!r}"
         )
-    if _modes.grad_enabled:
+    if usual or _modes.grad_enabled:
         for x in inputs:  # a loop, not any(): a generator costs a frame per op
             if x.requires_grad:
                 if op.needs_mask:

@@ -93,7 +93,7 @@ class Tensor(Operators, Node):
 
     def _accumulate(self, g: np.ndarray) -> None:
         if self.grad is None:
-            if type(g) is np.ndarray and g.base is None and g.dtype == self.data.dtype:
+            if type(g) is np.ndarray and g.base is None and g.dtype is self.data.dtype:
                 self.grad = g  # the engine's array: a leaf's is its own (see Node)
             else:  # a view of another gradient, a read-only broadcast, a numpy scalar
                 self.grad = np.array(g, dtype=self.data.dtype)
