@@ -261,3 +261,36 @@ def test_a_gradient_buffer_is_reused_once_let_go_and_replaced_while_held():
     step()  # .grad kept, not zeroed: the replay adds into it, as backward() does
     np.testing.assert_allclose(w.grad, 2 * expected)
     np.testing.assert_allclose(held, expected)
+
+
+@pytest.mark.parametrize(
+    ("a_shape", "b_shape", "a_dtype", "b_dtype"),
+    [
+        ((4, 3), (3, 5), np.float32, np.float32),  # matrices of one float dtype: np.dot
+        ((4, 3), (3, 5), np.float64, np.float64),
+        ((2, 4, 3), (3, 5), np.float64, np.float64),  # a stack: dot would contract otherwise
+        ((3,), (3, 5), np.float64, np.float64),  # a vector
+        ((4, 3), (3, 5), np.float32, np.float64),  # mixed dtypes: matmul casts, dot would not
+    ],
+)
+def test_matmul_replays_with_matmul_semantics(a_shape, b_shape, a_dtype, b_dtype):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(5)
+    a = Tensor(rng.normal(size=a_shape).astype(a_dtype), requires_grad=True)
+    b = Tensor(rng.normal(size=b_shape).astype(b_dtype), requires_grad=True)
+    step = autograd.compile(lambda: (a @ b).tanh().sum())
+    step()
+    for t in (a, b):
+        t.grad = None
+        t.data += 0.25  # in place: the replay reads the new values
+    a.data = np.asfortranarray(a.data) if a.data.ndim == 2 else a.data  # another layout
+    got = step()
+    ta = torch.tensor(a.data.astype(np.float64), requires_grad=True)
+    tb = torch.tensor(b.data.astype(np.float64), requires_grad=True)
+    ref = torch.tanh(ta @ tb).sum()
+    ref.backward()
+    tol = 1e-5 if np.float32 in (a_dtype, b_dtype) else 1e-12
+    assert got == pytest.approx(ref.item(), rel=tol)
+    np.testing.assert_allclose(a.grad, ta.grad.numpy(), rtol=tol, atol=tol)
+    np.testing.assert_allclose(b.grad, tb.grad.numpy(), rtol=tol, atol=tol)
+    assert step.recordings == 1
