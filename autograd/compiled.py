@@ -19,7 +19,11 @@ __all__ = ["CompiledStep", "compile"]
 
 
 class _Plan:
-    """One recording: the generated function, its leaves and (for Tensors) its buffers."""
+    """One recording: the generated function, its leaves and (for Tensors) its buffers.
+
+    The function takes the leaves' data, the buffers and the reached leaves; it replays
+    forward and backward, hands the gradients over into ``.grad`` and returns the output.
+    """
 
     def __init__(self, root: Node) -> None:
         graph = Graph(root, inputs="all", buffers=isinstance(root.data, np.ndarray))
@@ -37,44 +41,59 @@ class _Plan:
             b if b is not None and _like(w.buffers[b], n.data) else None
             for b, n in zip(own, self.reached, strict=True)
         ]
-        lines = w.lines
-        if names:
-            lines = [*lines, f"return {graph.names[root]}, ({', '.join(names)},)"]
-        else:
-            lines = [*lines, f"return {graph.names[root]}, ()"]
+        lines = [*w.lines, f"return {graph.names[root]}, ({''.join(n + ', ' for n in names)})"]
         self.buffers: list[np.ndarray] = []
-        self.slots: list[int | None] = own  # per reached leaf: the buffer handed over as .grad
+        slots: list[int | None] = own  # per reached leaf: the buffer handed over as .grad
         if self.tensor:
             lines, self.buffers, where = share_buffers(lines, w, {b for b in own if b is not None})
-            self.slots = [None if b is None else where[b] for b in own]
+            slots = [None if b is None else where[b] for b in own]
         unpack = []
         if self.leaves:
             unpack.append(f"{', '.join(graph.names[n] for n in self.leaves)}, = L")
         if self.buffers:
             unpack.append(f"{', '.join(f'_b{i}' for i in range(len(self.buffers)))}, = B")
+        if self.reached:
+            unpack.append(f"{', '.join(f'_n{k}' for k in range(len(self.reached)))}, = N")
+        body = [*unpack, *_fresh_buffers(slots), *lines[:-1], *_hand_over(names, slots)]
+        body.append(f"return {graph.names[root]}")
         head = "import math\nimport numpy as np\n\n" + helper_sources(w)
-        body = "\n".join("    " + s for s in [*unpack, *lines])
-        self.source = head + "\ndef step(L, B):\n" + body + "\n"
-        self.fn = load(self.source, "step", w.constants)
-        self._handed = [b for b in self.slots if b is not None]
+        self.source = head + "\ndef step(L, B, N):\n" + "".join(f"    {s}\n" for s in body)
+        constants = {**w.constants, "_lock": engine._grad_lock}
+        constants.update(_getrefcount=sys.getrefcount, _np_empty_like=np.empty_like)
+        self.fn = load(self.source, "step", constants)
 
     def fits(self, data: list[Any]) -> bool:
         """Whether every leaf's data still has its recorded shape and dtype."""
         return list(map(_shape_and_dtype, data)) == self.shapes
 
     def run(self, data: list[Any]) -> float:
-        buffers = self.buffers
-        for b in self._handed:  # a gradient handed over last time and still held: a new one
-            if sys.getrefcount(buffers[b]) > 2:  # the list's reference and the argument's
-                buffers[b] = np.empty_like(buffers[b])
-        out, grads = self.fn(data, buffers)
-        with engine._grad_lock:
-            for node, g, slot in zip(self.reached, grads, self.slots, strict=True):
-                if slot is not None and node.grad is None:
-                    node.grad = g  # its own buffer: the caller's until it lets go of it
-                else:
-                    node._accumulate(g)
-        return float(out)
+        return float(self.fn(data, self.buffers, self.reached))
+
+
+def _fresh_buffers(slots: list[int | None]) -> list[str]:
+    """Lines that give a gradient buffer still held since the last call a new array."""
+    # The references: the list B's, the local's and getrefcount's argument.
+    return [
+        f"if _getrefcount(_b{b}) > 3: _b{b} = B[{b}] = _np_empty_like(_b{b})"
+        for b in slots
+        if b is not None
+    ]
+
+
+def _hand_over(names: list[str], slots: list[int | None]) -> list[str]:
+    """Lines that add each gradient into its leaf's ``.grad`` (its own buffer: handed over)."""
+    lines = ["with _lock:"] if names else []
+    for k, (name, slot) in enumerate(zip(names, slots, strict=True)):
+        if slot is None:
+            lines.append(f"    _n{k}._accumulate({name})")
+        else:  # its own buffer: the caller's until it lets go of it
+            lines += [
+                f"    if _n{k}.grad is None:",
+                f"        _n{k}.grad = {name}",
+                "    else:",
+                f"        _n{k}._accumulate({name})",
+            ]
+    return lines
 
 
 def _like(a: np.ndarray, b: Any) -> bool:
