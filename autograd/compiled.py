@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import operator
 import re
 import sys
 from collections.abc import Callable
@@ -22,7 +21,9 @@ class _Plan:
     """One recording: the generated function, its leaves and (for Tensors) its buffers.
 
     The function takes the leaves' data, the buffers and the reached leaves; it replays
-    forward and backward, hands the gradients over into ``.grad`` and returns the output.
+    forward and backward, hands the gradients over into ``.grad`` and returns the output,
+    or returns None at once when a Tensor leaf's data no longer has its recorded shape and
+    dtype (the recording does not fit).
     """
 
     def __init__(self, root: Node) -> None:
@@ -31,7 +32,6 @@ class _Plan:
         self.leaves = graph.leaves
         self.reached = [n for n in graph.leaves if n in graph.grads and n.requires_grad]
         self.tensor = graph.kind == "tensor"
-        self.shapes = [_shape_and_dtype(n.data) for n in self.leaves] if self.tensor else []
         names = [w.text(graph.grads[n]) for n in self.reached]
         own = [
             w.buffer_named(name) if self.tensor and names.count(name) == 1 else None
@@ -48,26 +48,30 @@ class _Plan:
             lines, self.buffers, where = share_buffers(lines, w, {b for b in own if b is not None})
             slots = [None if b is None else where[b] for b in own]
         unpack = []
-        if self.leaves:
-            unpack.append(f"{', '.join(graph.names[n] for n in self.leaves)}, = L")
+        leaves = [graph.names[n] for n in self.leaves]
+        if leaves:
+            unpack.append(f"{', '.join(leaves)}, = L")
+        if self.tensor and leaves:
+            shapes, dtypes = ("".join(f"{n}.{a}, " for n in leaves) for a in ("shape", "dtype"))
+            unpack.append(f"if ({shapes}) != _shapes or ({dtypes}) != _dtypes: return None")
         if self.buffers:
             unpack.append(f"{', '.join(f'_b{i}' for i in range(len(self.buffers)))}, = B")
         if self.reached:
             unpack.append(f"{', '.join(f'_n{k}' for k in range(len(self.reached)))}, = N")
-        body = [*unpack, *_fresh_buffers(slots), *lines[:-1], *_hand_over(names, slots)]
-        body.append(f"return {graph.names[root]}")
+        body = [*unpack, *_fresh_buffers(slots), *lines[:-1]]  # the last: a return, for liveness
+        body += [*_hand_over(self.reached, names, slots), f"return {graph.names[root]}"]
         head = "import math\nimport numpy as np\n\n" + helper_sources(w)
         self.source = head + "\ndef step(L, B, N):\n" + "".join(f"    {s}\n" for s in body)
         constants = {**w.constants, "_lock": engine._grad_lock}
+        if self.tensor:  # what the leaves' data must still be for the recording to fit
+            constants["_shapes"] = tuple(n.data.shape for n in self.leaves)
+            constants["_dtypes"] = tuple(n.data.dtype for n in self.leaves)
         constants.update(_getrefcount=sys.getrefcount, _np_empty_like=np.empty_like)
         self.fn = load(self.source, "step", constants)
 
-    def fits(self, data: list[Any]) -> bool:
-        """Whether every leaf's data still has its recorded shape and dtype."""
-        return list(map(_shape_and_dtype, data)) == self.shapes
-
-    def run(self, data: list[Any]) -> float:
-        return float(self.fn(data, self.buffers, self.reached))
+    def run(self, data: list[Any]) -> Any:
+        """The output (None when the recording does not fit `data`), gradients handed over."""
+        return self.fn(data, self.buffers, self.reached)
 
 
 def _fresh_buffers(slots: list[int | None]) -> list[str]:
@@ -80,11 +84,13 @@ def _fresh_buffers(slots: list[int | None]) -> list[str]:
     ]
 
 
-def _hand_over(names: list[str], slots: list[int | None]) -> list[str]:
+def _hand_over(leaves: list[Node], names: list[str], slots: list[int | None]) -> list[str]:
     """Lines that add each gradient into its leaf's ``.grad`` (its own buffer: handed over)."""
     lines = ["with _lock:"] if names else []
-    for k, (name, slot) in enumerate(zip(names, slots, strict=True)):
-        if slot is None:
+    for k, (leaf, name, slot) in enumerate(zip(leaves, names, slots, strict=True)):
+        if type(leaf)._accumulate is Node._add_to_grad:  # a float: the method's body, inline
+            lines.append(f"    _n{k}.grad += {name}")
+        elif slot is None:
             lines.append(f"    _n{k}._accumulate({name})")
         else:  # its own buffer: the caller's until it lets go of it
             lines += [
@@ -100,7 +106,6 @@ def _like(a: np.ndarray, b: Any) -> bool:
     return bool(a.shape == np.shape(b) and a.dtype == getattr(b, "dtype", None))
 
 
-_shape_and_dtype = operator.attrgetter("shape", "dtype")
 _NAME = re.compile(r"[A-Za-z_]\w*")
 _BUFFER = re.compile(r"\b_b(\d+)\b")
 
@@ -191,11 +196,11 @@ class CompiledStep:
         plan = self._plan
         if plan is None:
             plan = self._plan = self._record()
-        data = [n.data for n in plan.leaves]
-        if plan.tensor and not plan.fits(data):
+        out = plan.run([n.data for n in plan.leaves])
+        if out is None:  # a Tensor leaf's shape or dtype changed
             plan = self._plan = self._record()
-            data = [n.data for n in plan.leaves]
-        return plan.run(data)
+            out = plan.run([n.data for n in plan.leaves])
+        return float(out)
 
     def _record(self) -> _Plan:
         root = self._fn()

@@ -132,6 +132,30 @@ def test_records_again_when_a_shape_changes():
     np.testing.assert_allclose(w.grad, data["x"].T @ (1 - ref**2))
 
 
+def test_records_again_when_a_dtype_or_an_in_place_shape_changes():
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(4, 3))
+    w = Tensor(rng.normal(size=(3, 2)), requires_grad=True)
+    b = Tensor(rng.normal(size=2), requires_grad=True)
+    step = autograd.compile(lambda: (Tensor(x) @ w + b).tanh().sum())
+    step()
+    w.data = w.data.astype(np.float32)  # the same shape, another dtype
+    w.grad = b.grad = None
+    step()
+    assert step.recordings == 2
+    assert w.grad.dtype == np.float32
+    b.data.shape = (1, 2)  # the same array, reshaped in place
+    w.grad = b.grad = None
+    got = step()
+    assert step.recordings == 3
+    t = np.tanh(x @ w.data.astype(np.float64) + b.data)
+    assert got == pytest.approx(t.sum())
+    assert w.grad.dtype == np.float32
+    np.testing.assert_allclose(w.grad, x.T @ (1 - t**2), rtol=1e-5)
+    assert b.grad.shape == (1, 2)
+    np.testing.assert_allclose(b.grad, (1 - t**2).sum(axis=0, keepdims=True))
+
+
 def test_in_place_data_updates_are_seen():
     x = np.array([[1.0, 2.0]])
     w = Tensor([[0.5], [-0.25]], requires_grad=True)
