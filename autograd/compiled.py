@@ -31,11 +31,10 @@ class _Plan:
         w = graph.writer
         self.leaves = graph.leaves
         self.reached = [n for n in graph.leaves if n in graph.grads and n.requires_grad]
-        self.tensor = graph.kind == "tensor"
+        tensor = graph.kind == "tensor"
         names = [w.text(graph.grads[n]) for n in self.reached]
         own = [
-            w.buffer_named(name) if self.tensor and names.count(name) == 1 else None
-            for name in names
+            w.buffer_named(name) if tensor and names.count(name) == 1 else None for name in names
         ]
         own = [  # a buffer the leaf's gradient alone lives in, of the leaf's shape and dtype
             b if b is not None and _like(w.buffers[b], n.data) else None
@@ -44,26 +43,12 @@ class _Plan:
         lines = [*w.lines, f"return {graph.names[root]}, ({''.join(n + ', ' for n in names)})"]
         self.buffers: list[np.ndarray] = []
         slots: list[int | None] = own  # per reached leaf: the buffer handed over as .grad
-        if self.tensor:
+        if tensor:
             lines, self.buffers, where = share_buffers(lines, w, {b for b in own if b is not None})
             slots = [None if b is None else where[b] for b in own]
-        unpack = []
-        leaves = [graph.names[n] for n in self.leaves]
-        if leaves:
-            unpack.append(f"{', '.join(leaves)}, = L")
-        if self.tensor and leaves:
-            shapes, dtypes = ("".join(f"{n}.{a}, " for n in leaves) for a in ("shape", "dtype"))
-            unpack.append(f"if ({shapes}) != _shapes or ({dtypes}) != _dtypes: return None")
-        if self.buffers:
-            unpack.append(f"{', '.join(f'_b{i}' for i in range(len(self.buffers)))}, = B")
-        if self.reached:
-            unpack.append(f"{', '.join(f'_n{k}' for k in range(len(self.reached)))}, = N")
-        body = [*unpack, *_fresh_buffers(slots), *lines[:-1]]  # the last: a return, for liveness
-        body += [*_hand_over(self.reached, names, slots), f"return {graph.names[root]}"]
-        head = "import math\nimport numpy as np\n\n" + helper_sources(w)
-        self.source = head + "\ndef step(L, B, N):\n" + "".join(f"    {s}\n" for s in body)
+        self.source = _source(graph, self.reached, lines, len(self.buffers), names, slots)
         constants = {**w.constants, "_lock": engine._grad_lock}
-        if self.tensor:  # what the leaves' data must still be for the recording to fit
+        if tensor:  # what the leaves' data must still be for the recording to fit
             constants["_shapes"] = tuple(n.data.shape for n in self.leaves)
             constants["_dtypes"] = tuple(n.data.dtype for n in self.leaves)
         constants.update(_getrefcount=sys.getrefcount, _np_empty_like=np.empty_like)
@@ -72,6 +57,33 @@ class _Plan:
     def run(self, data: list[Any]) -> Any:
         """The output (None when the recording does not fit `data`), gradients handed over."""
         return self.fn(data, self.buffers, self.reached)
+
+
+def _source(
+    graph: Graph,
+    reached: list[Node],
+    lines: list[str],
+    buffers: int,
+    names: list[str],
+    slots: list[int | None],
+) -> str:
+    """The step's code: unpack and check, renew held buffers, replay, hand over, return."""
+    unpack = []
+    leaves = [graph.names[n] for n in graph.leaves]
+    if leaves:
+        unpack.append(f"{', '.join(leaves)}, = L")
+    if graph.kind == "tensor" and leaves:
+        shapes, dtypes = ("".join(f"{n}.{a}, " for n in leaves) for a in ("shape", "dtype"))
+        unpack.append(f"if ({shapes}) != _shapes or ({dtypes}) != _dtypes: return None")
+    if buffers:
+        unpack.append(f"{', '.join(f'_b{i}' for i in range(buffers))}, = B")
+    if reached:
+        unpack.append(f"{', '.join(f'_n{k}' for k in range(len(reached)))}, = N")
+    body = [*unpack, *_fresh_buffers(slots), *lines[:-1]]  # the last: a return, for liveness
+    # (names read variables, never a buffer by its name: the renaming of lines cannot miss one)
+    body += [*_hand_over(reached, names, slots), f"return {graph.names[graph.root]}"]
+    head = "import math\nimport numpy as np\n\n" + helper_sources(graph.writer)
+    return head + "\ndef step(L, B, N):\n" + "".join(f"    {s}\n" for s in body)
 
 
 def _fresh_buffers(slots: list[int | None]) -> list[str]:
