@@ -598,6 +598,10 @@ class Writer:
             return self.render(x)[0]
         buf = self._buffer(x.value)
         op = x.op
+        if _is_blas_matmul(x):  # np.dot: the same product with ~0.5 µs less overhead
+            a, b = (self.text(a) for a in x.args)
+            self.constants["_np_dot"] = np.dot
+            return f"_np_dot({a}, {b}, {buf})"
         # Each ufunc is a global of the code, and `out` positional: ~0.1 µs less per call
         # (but not for maximum and minimum, where numpy deprecates a positional `out`).
         if isinstance(op, np.ufunc) and not x.kwargs and op not in (np.maximum, np.minimum):
@@ -801,6 +805,16 @@ def _undefined(message):
     """A derivative that does not exist here, such as d(x ** y)/dy at x < 0."""
     raise ValueError(message)
 '''
+
+
+def _is_blas_matmul(x: Sym) -> bool:
+    """Whether `x` is a matmul of two matrices of its float dtype, which np.dot does alike."""
+    if x.op is not np.matmul or x.kwargs or len(x.args) != 2:
+        return False
+    values = [getattr(a, "value", a) for a in x.args]
+    return x.value.dtype in (np.float32, np.float64) and all(
+        isinstance(v, np.ndarray) and v.ndim == 2 and v.dtype == x.value.dtype for v in values
+    )
 
 
 def helper_sources(writer: Any) -> str:

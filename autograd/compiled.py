@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import operator
 import re
 import sys
 from collections.abc import Callable
@@ -19,69 +18,106 @@ __all__ = ["CompiledStep", "compile"]
 
 
 class _Plan:
-    """One recording: the generated function, its leaves and (for Tensors) its buffers."""
+    """One recording: the generated function, its leaves and (for Tensors) its buffers.
+
+    The function takes the leaves' data, the buffers and the reached leaves; it replays
+    forward and backward, hands the gradients over into ``.grad`` and returns the output,
+    or returns None at once when a Tensor leaf's data no longer has its recorded shape and
+    dtype (the recording does not fit).
+    """
 
     def __init__(self, root: Node) -> None:
         graph = Graph(root, inputs="all", buffers=isinstance(root.data, np.ndarray))
         w = graph.writer
         self.leaves = graph.leaves
         self.reached = [n for n in graph.leaves if n in graph.grads and n.requires_grad]
-        self.tensor = graph.kind == "tensor"
-        self.shapes = [_shape_and_dtype(n.data) for n in self.leaves] if self.tensor else []
+        tensor = graph.kind == "tensor"
         names = [w.text(graph.grads[n]) for n in self.reached]
         own = [
-            w.buffer_named(name) if self.tensor and names.count(name) == 1 else None
-            for name in names
+            w.buffer_named(name) if tensor and names.count(name) == 1 else None for name in names
         ]
         own = [  # a buffer the leaf's gradient alone lives in, of the leaf's shape and dtype
             b if b is not None and _like(w.buffers[b], n.data) else None
             for b, n in zip(own, self.reached, strict=True)
         ]
-        lines = w.lines
-        if names:
-            lines = [*lines, f"return {graph.names[root]}, ({', '.join(names)},)"]
-        else:
-            lines = [*lines, f"return {graph.names[root]}, ()"]
+        lines = [*w.lines, f"return {graph.names[root]}, ({''.join(n + ', ' for n in names)})"]
         self.buffers: list[np.ndarray] = []
-        self.slots: list[int | None] = own  # per reached leaf: the buffer handed over as .grad
-        if self.tensor:
+        slots: list[int | None] = own  # per reached leaf: the buffer handed over as .grad
+        if tensor:
             lines, self.buffers, where = share_buffers(lines, w, {b for b in own if b is not None})
-            self.slots = [None if b is None else where[b] for b in own]
-        unpack = []
-        if self.leaves:
-            unpack.append(f"{', '.join(graph.names[n] for n in self.leaves)}, = L")
-        if self.buffers:
-            unpack.append(f"{', '.join(f'_b{i}' for i in range(len(self.buffers)))}, = B")
-        head = "import math\nimport numpy as np\n\n" + helper_sources(w)
-        body = "\n".join("    " + s for s in [*unpack, *lines])
-        self.source = head + "\ndef step(L, B):\n" + body + "\n"
-        self.fn = load(self.source, "step", w.constants)
-        self._handed = [b for b in self.slots if b is not None]
+            slots = [None if b is None else where[b] for b in own]
+        self.source = _source(graph, self.reached, lines, len(self.buffers), names, slots)
+        constants = {**w.constants, "_lock": engine._grad_lock}
+        if tensor:  # what the leaves' data must still be for the recording to fit
+            constants["_shapes"] = tuple(n.data.shape for n in self.leaves)
+            constants["_dtypes"] = tuple(n.data.dtype for n in self.leaves)
+        constants.update(_getrefcount=sys.getrefcount, _np_empty_like=np.empty_like)
+        self.fn = load(self.source, "step", constants)
 
-    def fits(self, data: list[Any]) -> bool:
-        """Whether every leaf's data still has its recorded shape and dtype."""
-        return list(map(_shape_and_dtype, data)) == self.shapes
+    def run(self, data: list[Any]) -> Any:
+        """The output (None when the recording does not fit `data`), gradients handed over."""
+        return self.fn(data, self.buffers, self.reached)
 
-    def run(self, data: list[Any]) -> float:
-        buffers = self.buffers
-        for b in self._handed:  # a gradient handed over last time and still held: a new one
-            if sys.getrefcount(buffers[b]) > 2:  # the list's reference and the argument's
-                buffers[b] = np.empty_like(buffers[b])
-        out, grads = self.fn(data, buffers)
-        with engine._grad_lock:
-            for node, g, slot in zip(self.reached, grads, self.slots, strict=True):
-                if slot is not None and node.grad is None:
-                    node.grad = g  # its own buffer: the caller's until it lets go of it
-                else:
-                    node._accumulate(g)
-        return float(out)
+
+def _source(
+    graph: Graph,
+    reached: list[Node],
+    lines: list[str],
+    buffers: int,
+    names: list[str],
+    slots: list[int | None],
+) -> str:
+    """The step's code: unpack and check, renew held buffers, replay, hand over, return."""
+    unpack = []
+    leaves = [graph.names[n] for n in graph.leaves]
+    if leaves:
+        unpack.append(f"{', '.join(leaves)}, = L")
+    if graph.kind == "tensor" and leaves:
+        shapes, dtypes = ("".join(f"{n}.{a}, " for n in leaves) for a in ("shape", "dtype"))
+        unpack.append(f"if ({shapes}) != _shapes or ({dtypes}) != _dtypes: return None")
+    if buffers:
+        unpack.append(f"{', '.join(f'_b{i}' for i in range(buffers))}, = B")
+    if reached:
+        unpack.append(f"{', '.join(f'_n{k}' for k in range(len(reached)))}, = N")
+    body = [*unpack, *_fresh_buffers(slots), *lines[:-1]]  # the last: a return, for liveness
+    # (names read variables, never a buffer by its name: the renaming of lines cannot miss one)
+    body += [*_hand_over(reached, names, slots), f"return {graph.names[graph.root]}"]
+    head = "import math\nimport numpy as np\n\n" + helper_sources(graph.writer)
+    return head + "\ndef step(L, B, N):\n" + "".join(f"    {s}\n" for s in body)
+
+
+def _fresh_buffers(slots: list[int | None]) -> list[str]:
+    """Lines that give a gradient buffer still held since the last call a new array."""
+    # The references: the list B's, the local's and getrefcount's argument.
+    return [
+        f"if _getrefcount(_b{b}) > 3: _b{b} = B[{b}] = _np_empty_like(_b{b})"
+        for b in slots
+        if b is not None
+    ]
+
+
+def _hand_over(leaves: list[Node], names: list[str], slots: list[int | None]) -> list[str]:
+    """Lines that add each gradient into its leaf's ``.grad`` (its own buffer: handed over)."""
+    lines = ["with _lock:"] if names else []
+    for k, (leaf, name, slot) in enumerate(zip(leaves, names, slots, strict=True)):
+        if type(leaf)._accumulate is Node._add_to_grad:  # a float: the method's body, inline
+            lines.append(f"    _n{k}.grad += {name}")
+        elif slot is None:
+            lines.append(f"    _n{k}._accumulate({name})")
+        else:  # its own buffer: the caller's until it lets go of it
+            lines += [
+                f"    if _n{k}.grad is None:",
+                f"        _n{k}.grad = {name}",
+                "    else:",
+                f"        _n{k}._accumulate({name})",
+            ]
+    return lines
 
 
 def _like(a: np.ndarray, b: Any) -> bool:
     return bool(a.shape == np.shape(b) and a.dtype == getattr(b, "dtype", None))
 
 
-_shape_and_dtype = operator.attrgetter("shape", "dtype")
 _NAME = re.compile(r"[A-Za-z_]\w*")
 _BUFFER = re.compile(r"\b_b(\d+)\b")
 
@@ -172,11 +208,11 @@ class CompiledStep:
         plan = self._plan
         if plan is None:
             plan = self._plan = self._record()
-        data = [n.data for n in plan.leaves]
-        if plan.tensor and not plan.fits(data):
+        out = plan.run([n.data for n in plan.leaves])
+        if out is None:  # a Tensor leaf's shape or dtype changed
             plan = self._plan = self._record()
-            data = [n.data for n in plan.leaves]
-        return plan.run(data)
+            out = plan.run([n.data for n in plan.leaves])
+        return float(out)
 
     def _record(self) -> _Plan:
         root = self._fn()

@@ -5,6 +5,7 @@ Run from the repository root::
     .venv/bin/python -m benchmarks.compiled            # full run (a few minutes)
     .venv/bin/python -m benchmarks.compiled --quick    # smoke run
     .venv/bin/python -m benchmarks.compiled --json out.json --threads 1
+    .venv/bin/python -m benchmarks.compiled --threads 1 --sizes 1   # (b) at the smallest size
 
 (a) micrograd's moons step, MLP(2, [16, 16, 1]) over Values: the compiled replay against
     eager chainrule and micrograd (interleaved, CPU time), the one-time recording and
@@ -260,6 +261,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--quick", action="store_true", help="small sizes, few repetitions")
     parser.add_argument("--json", metavar="PATH", help="also write the numbers as JSON")
     parser.add_argument("--threads", type=int, metavar="N", help="BLAS and torch threads")
+    parser.add_argument(
+        "--sizes", type=int, metavar="K", help="(b) at the first K sizes only (1: the smallest)"
+    )
     args = parser.parse_args(argv)
     if args.threads and not set_blas_threads(args.threads):
         print(f"  (could not set numpy's BLAS threads to {args.threads})")
@@ -270,7 +274,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     head = env_header()
     t0 = time.perf_counter()
     scalar = bench_scalar(reps=3 if args.quick else 11)
-    sizes = SIZES[:2] if args.quick else SIZES
+    sizes = (SIZES[:2] if args.quick else SIZES)[: args.sizes]
     tensor = bench_tensor(sizes, 0.3 if args.quick else 8.0, 200 if args.quick else 3000)
     elapsed = time.perf_counter() - t0
     print(f"\ntotal {elapsed:.0f} s")

@@ -132,6 +132,30 @@ def test_records_again_when_a_shape_changes():
     np.testing.assert_allclose(w.grad, data["x"].T @ (1 - ref**2))
 
 
+def test_records_again_when_a_dtype_or_an_in_place_shape_changes():
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(4, 3))
+    w = Tensor(rng.normal(size=(3, 2)), requires_grad=True)
+    b = Tensor(rng.normal(size=2), requires_grad=True)
+    step = autograd.compile(lambda: (Tensor(x) @ w + b).tanh().sum())
+    step()
+    w.data = w.data.astype(np.float32)  # the same shape, another dtype
+    w.grad = b.grad = None
+    step()
+    assert step.recordings == 2
+    assert w.grad.dtype == np.float32
+    b.data.shape = (1, 2)  # the same array, reshaped in place
+    w.grad = b.grad = None
+    got = step()
+    assert step.recordings == 3
+    t = np.tanh(x @ w.data.astype(np.float64) + b.data)
+    assert got == pytest.approx(t.sum())
+    assert w.grad.dtype == np.float32
+    np.testing.assert_allclose(w.grad, x.T @ (1 - t**2), rtol=1e-5)
+    assert b.grad.shape == (1, 2)
+    np.testing.assert_allclose(b.grad, (1 - t**2).sum(axis=0, keepdims=True))
+
+
 def test_in_place_data_updates_are_seen():
     x = np.array([[1.0, 2.0]])
     w = Tensor([[0.5], [-0.25]], requires_grad=True)
@@ -261,3 +285,36 @@ def test_a_gradient_buffer_is_reused_once_let_go_and_replaced_while_held():
     step()  # .grad kept, not zeroed: the replay adds into it, as backward() does
     np.testing.assert_allclose(w.grad, 2 * expected)
     np.testing.assert_allclose(held, expected)
+
+
+@pytest.mark.parametrize(
+    ("a_shape", "b_shape", "a_dtype", "b_dtype"),
+    [
+        ((4, 3), (3, 5), np.float32, np.float32),  # matrices of one float dtype: np.dot
+        ((4, 3), (3, 5), np.float64, np.float64),
+        ((2, 4, 3), (3, 5), np.float64, np.float64),  # a stack: dot would contract otherwise
+        ((3,), (3, 5), np.float64, np.float64),  # a vector
+        ((4, 3), (3, 5), np.float32, np.float64),  # mixed dtypes: matmul casts, dot would not
+    ],
+)
+def test_matmul_replays_with_matmul_semantics(a_shape, b_shape, a_dtype, b_dtype):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(5)
+    a = Tensor(rng.normal(size=a_shape).astype(a_dtype), requires_grad=True)
+    b = Tensor(rng.normal(size=b_shape).astype(b_dtype), requires_grad=True)
+    step = autograd.compile(lambda: (a @ b).tanh().sum())
+    step()
+    for t in (a, b):
+        t.grad = None
+        t.data += 0.25  # in place: the replay reads the new values
+    a.data = np.asfortranarray(a.data) if a.data.ndim == 2 else a.data  # another layout
+    got = step()
+    ta = torch.tensor(a.data.astype(np.float64), requires_grad=True)
+    tb = torch.tensor(b.data.astype(np.float64), requires_grad=True)
+    ref = torch.tanh(ta @ tb).sum()
+    ref.backward()
+    tol = 1e-5 if np.float32 in (a_dtype, b_dtype) else 1e-12
+    assert got == pytest.approx(ref.item(), rel=tol)
+    np.testing.assert_allclose(a.grad, ta.grad.numpy(), rtol=tol, atol=tol)
+    np.testing.assert_allclose(b.grad, tb.grad.numpy(), rtol=tol, atol=tol)
+    assert step.recordings == 1
