@@ -665,9 +665,8 @@ class Minimum(_ShapedOp):
 
     @staticmethod
     def vjp(g: Any, out: Any, x: Any, y: Any) -> tuple[Any, Any]:
-        a, b = raw(x), raw(y)
-        share = (a < b) + 0.5 * (a == b)
-        return g * share, g * (1.0 - share)
+        # Where y wins maximum(y, x), x wins minimum(x, y): the same shares, in turn.
+        return Maximum.vjp(g, out, y, x)
 
 
 class Min(Max):
