@@ -28,9 +28,7 @@ import numpy as np
 import torch
 
 import autograd
-from autograd import Tensor
-from autograd.op import apply
-from autograd.tensor_ops import SoftmaxCrossEntropy
+from autograd import Tensor, softmax_cross_entropy
 
 if __package__ in (None, ""):  # run as a script (python benchmarks/compiled.py)
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -165,9 +163,7 @@ class CompiledMLP:
         self.lr = lr
         w1, b1, w2, b2 = self.params
         self._step = autograd.compile(
-            lambda: apply(
-                SoftmaxCrossEntropy, (Tensor(self.x) @ w1 + b1).tanh() @ w2 + b2, target=self.onehot
-            )
+            lambda: softmax_cross_entropy((Tensor(self.x) @ w1 + b1).tanh() @ w2 + b2, self.onehot)
         )
 
     def step(self) -> None:

@@ -8,9 +8,8 @@ import pytest
 from cases import TENSOR_CASES, VALUE_CASES
 
 import autograd
-from autograd import Tensor, Value, backward_code
+from autograd import Tensor, Value, backward_code, softmax_cross_entropy
 from autograd.op import apply
-from autograd.tensor_ops import SoftmaxCrossEntropy
 
 
 def _leaves_value(case, rng):
@@ -57,7 +56,7 @@ def _mlp_graph(rng, dtype=np.float64):
     h = (X @ W1 + b1).tanh()
     h.label = "h"
     logits = h @ W2 + b2
-    loss = apply(SoftmaxCrossEntropy, logits, target=y) + (h[:, 0] * h[:, 1]).mean()
+    loss = softmax_cross_entropy(logits, y) + (h[:, 0] * h[:, 1]).mean()
     return loss, (X, y, W1, b1, W2, b2)
 
 

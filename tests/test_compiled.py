@@ -8,9 +8,7 @@ import pytest
 
 import autograd
 import nn
-from autograd import Tensor, Value
-from autograd.op import apply
-from autograd.tensor_ops import SoftmaxCrossEntropy
+from autograd import Tensor, Value, softmax_cross_entropy
 
 
 def _scalar_model(seed):
@@ -70,7 +68,7 @@ def _tensor_loss(x, onehot, params):
     w1, b1, w2, b2 = params
     h = (Tensor(x) @ w1 + b1).tanh()
     logits = h @ w2 + b2
-    return apply(SoftmaxCrossEntropy, logits, target=onehot) + (h * h).mean() * 0.01
+    return softmax_cross_entropy(logits, onehot) + (h * h).mean() * 0.01
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
