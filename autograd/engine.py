@@ -573,16 +573,6 @@ _special = _Counter()
 _hook_count = _Counter()
 
 
-def recording() -> bool:
-    """Whether ops record their parents in this thread (outside `no_grad`)."""
-    return _modes.grad_enabled
-
-
-def checking() -> bool:
-    """Whether `detect_anomaly` is on in this thread."""
-    return _modes.anomaly
-
-
 @contextmanager
 def _set_modes(grad_enabled: bool, anomaly: bool) -> Iterator[None]:
     before = (_modes.grad_enabled, _modes.anomaly)

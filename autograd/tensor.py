@@ -405,11 +405,16 @@ def _as_array(data: Any, dtype: Any) -> np.ndarray:
     if isinstance(data, Node):
         if data.requires_grad:
             name = type(data).__name__
+            fix = (
+                "Use Tensor(v.data) for a constant, or build the graph with Tensors to keep "
+                "the gradient"
+                if name == "Value"
+                else "Use t.detach() for a constant copy, or the tensor itself to keep the "
+                "gradient"
+            )
             raise TypeError(
                 f"Tensor: got a {name} that is part of a graph; Tensor(...) would cut it off "
-                f"silently. Use x.detach() for a constant copy"
-                + (" (x.data for a Value)" if name == "Value" else "")
-                + ", or an op such as autograd.stack to keep the gradient"
+                f"silently. {fix}"
             )
         data = data.data
     try:
