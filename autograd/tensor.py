@@ -409,8 +409,7 @@ def _as_array(data: Any, dtype: Any) -> np.ndarray:
                 "Use Tensor(v.data) for a constant, or build the graph with Tensors to keep "
                 "the gradient"
                 if name == "Value"
-                else "Use t.detach() for a constant copy, or the tensor itself to keep the "
-                "gradient"
+                else "Use t.detach() for a constant copy, or the tensor itself to keep the gradient"
             )
             raise TypeError(
                 f"Tensor: got a {name} that is part of a graph; Tensor(...) would cut it off "
