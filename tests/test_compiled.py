@@ -285,6 +285,22 @@ def test_a_gradient_buffer_is_reused_once_let_go_and_replaced_while_held():
     np.testing.assert_allclose(held, expected)
 
 
+def test_tensor_buffers_start_on_a_cache_line_also_when_renewed():
+    x = np.arange(12.0, dtype=np.float32).reshape(4, 3) / 12.0
+    w = Tensor(np.ones((3, 5), dtype=np.float32), requires_grad=True)
+    step = autograd.compile(lambda: (Tensor(x) @ w).tanh().sum())
+    step()
+    assert step._plan is not None
+    held = w.grad  # kept: the next replay renews its buffer
+    w.grad = None
+    step()
+    buffers = step._plan.buffers
+    assert not any(b is held for b in buffers)
+    assert all(b.ctypes.data % 64 == 0 and b.flags.c_contiguous for b in buffers)
+    assert all(b.dtype == np.float32 for b in buffers)
+    np.testing.assert_allclose(w.grad, held)  # the same gradient, in the new buffer
+
+
 @pytest.mark.parametrize(
     ("a_shape", "b_shape", "a_dtype", "b_dtype"),
     [
