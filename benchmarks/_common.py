@@ -1,10 +1,11 @@
 """Helpers shared by the benchmarks: timing, statistics, environment header, JSON output.
 
 Timings are noisy on a shared 2-core machine, so every benchmark measures its contenders
-side by side in one process, interleaved (A, B, A, B, ...), records both wall time
-(`time.perf_counter`) and CPU time (`time.process_time`, summed over all threads of the
-process), and reports medians, minima and paired ratios (the median over repetitions of
-``t_A[i] / t_B[i]``, which cancels slow drifts in machine load).
+side by side in one process, interleaved (each repetition runs every contender once, in a
+fresh order: `rep_order`), records both wall time (`time.perf_counter`) and CPU time
+(`time.process_time`, summed over all threads of the process), and reports medians, minima
+and paired ratios (the median over repetitions of ``t_A[i] / t_B[i]``, which cancels slow
+drifts in machine load).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import ctypes
 import json
 import os
 import platform
+import random
 import statistics
 import subprocess
 import sys
@@ -20,7 +22,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -32,10 +34,13 @@ __all__ = [
     "fmt_time",
     "paired_ratio",
     "print_table",
+    "rep_order",
     "set_blas_threads",
     "timed",
     "write_json",
 ]
+
+_T = TypeVar("_T")
 
 # Environment variables that change BLAS or threading behaviour; printed, never changed.
 _ENV_VARS = (
@@ -56,6 +61,17 @@ def timed(fn: Callable[[], Any]) -> tuple[float, float]:
     w1 = time.perf_counter()
     c1 = time.process_time()
     return w1 - w0, c1 - c0
+
+
+def rep_order(items: Sequence[_T], rep: int) -> list[_T]:
+    """The order to run `items` in on repetition `rep`: a shuffle seeded by `rep`.
+
+    A fixed order, or one reversed on every other repetition, favours the contenders at its
+    ends: they run twice in a row, on caches they warmed themselves (measured: an identical
+    twin of the first contender ran 1.5-3.4% slower in second place). Shuffling gives every
+    contender every place and every predecessor alike.
+    """
+    return random.Random(rep).sample(list(items), len(items))
 
 
 @dataclass

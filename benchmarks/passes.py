@@ -29,6 +29,7 @@ from benchmarks._common import (
     fmt_time,
     paired_ratio,
     print_table,
+    rep_order,
     timed,
 )
 from benchmarks.scalar import ScalarMLP, init_weights, make_moons, svm_loss
@@ -64,7 +65,7 @@ def compare(build: Callable[[], Any], reps: int, per_sample: int) -> dict[str, A
     gc.disable()
     try:
         for r in range(reps):
-            for name in ("fast", "reference") if r % 2 == 0 else ("reference", "fast"):
+            for name in rep_order(("fast", "reference"), r):
                 losses = [build() for _ in range(per_sample)]
                 run = runs[name]
                 wall, cpu = timed(lambda: [run(loss) for loss in losses])  # noqa: B023

@@ -40,6 +40,7 @@ from benchmarks._common import (
     fmt_time,
     paired_ratio,
     print_table,
+    rep_order,
     timed,
     write_json,
 )
@@ -173,7 +174,7 @@ def interleaved(
     reps: int,
     after: Callable[[], Any] | None = None,
 ) -> tuple[dict[str, Samples], dict[str, Samples]]:
-    """Time each contender `reps` times, alternating them (A B, B A, A B, ...).
+    """Time each contender `reps` times, interleaved (a fresh order each repetition).
 
     `after` (default: `gc.collect`) runs after every timed call and is timed separately,
     so no contender pays for another's cyclic garbage. Returns (call samples, after samples).
@@ -183,7 +184,7 @@ def interleaved(
     calls = {n: Samples() for n in names}
     afters = {n: Samples() for n in names}
     for r in range(reps):
-        for name in names if r % 2 == 0 else names[::-1]:
+        for name in rep_order(names, r):
             calls[name].add(timed(contenders[name]))
             afters[name].add(timed(after))
     return calls, afters
@@ -350,7 +351,7 @@ def mlp_phases(
     pt = time.process_time
     with gc_mode(False):
         for r in range(reps):
-            for name in names if r % 2 == 0 else names[::-1]:
+            for name in rep_order(names, r):
                 model, cls = models[name], ENGINES[name]
                 t0 = pt()
                 loss = svm_loss(model, cls, points, labels)
@@ -423,7 +424,7 @@ def measure_graphs(
     names = list(contenders)
     holder: list[Any] = []
     for r in range(reps):
-        for name in names if r % 2 == 0 else names[::-1]:
+        for name in rep_order(names, r):
             build, limit = contenders[name]
             s = samples[name]
             with gc_mode(False):

@@ -47,6 +47,7 @@ from benchmarks._common import (
     fmt_time,
     paired_ratio,
     print_table,
+    rep_order,
     set_blas_threads,
     timed,
     write_json,
@@ -297,7 +298,8 @@ def time_steps(
 ) -> tuple[dict[str, Samples], int, int]:
     """Interleaved step timings; each sample runs k steps so it lasts at least ~2 ms.
 
-    Returns per-step samples per contender, the number of samples and k.
+    Instances that share a name are one contender: each repetition samples every instance.
+    Returns per-step samples per contender name, the number of repetitions and k.
     """
     for c in contenders:  # warm-up: caches, allocator, BLAS threads
         for _ in range(3):
@@ -305,11 +307,10 @@ def time_steps(
     est = {c.name: min(timed(c.step)[0] for _ in range(3)) for c in contenders}
     k = max(1, int(2e-3 / min(est.values())))
     samples = {c.name: Samples() for c in contenders}
-    order = list(contenders)
     deadline = time.perf_counter() + budget_s
     reps = 0
     while reps < max_reps and (reps < min_reps or time.perf_counter() < deadline):
-        for c in order if reps % 2 == 0 else order[::-1]:
+        for c in rep_order(contenders, reps):
             w, cpu = timed(_repeat(c.step, k))
             samples[c.name].add((w / k, cpu / k))
         reps += 1
@@ -331,7 +332,7 @@ def time_phases(
     for r in range(reps):
         if r >= 3 and pc() > deadline:
             break
-        for c in contenders if r % 2 == 0 else contenders[::-1]:
+        for c in rep_order(contenders, r):
             f = b = u = 0.0
             for _ in range(k):
                 t0 = pc()
@@ -603,7 +604,7 @@ def bench_moons(reps: int, scalar_steps_per_block: int) -> dict[str, Any]:
     samples = {"chainrule": Samples(), "numpy": Samples()}
     steps = {"chainrule": batched.step, "numpy": by_hand.step}
     for r in range(reps):
-        for n in list(steps) if r % 2 == 0 else list(steps)[::-1]:
+        for n in rep_order(list(steps), r):
             w, c = timed(_repeat(steps[n], k))
             samples[n].add((w / k, c / k))
     models = {n: ScalarMLP(cls, weights) for n, cls in ENGINES.items()}
