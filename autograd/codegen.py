@@ -704,6 +704,8 @@ class Writer:
         parts = key if isinstance(key, tuple) else (key,)
         texts = [self._key_part(k) for k in parts]
         inner = ", ".join(texts) + ("," if isinstance(key, tuple) and len(key) == 1 else "")
+        if not inner:  # the empty key: x[()] (a 0-d array's element)
+            return "()"
         return inner if bare else f"np.s_[{inner}]"
 
     def _key_part(self, k: Any) -> str:
@@ -740,6 +742,8 @@ class Writer:
         raise UnsupportedError(f"a constant of type {type(x).__name__}")
 
     def _float(self, x: Any) -> tuple[str, int]:
+        if self.flat and hasattr(x, "dtype"):  # a numpy scalar: a literal would lose its
+            return self.constant(np.asarray(x)), _ATOM  # methods (.reshape) and its dtype
         v = float(x)
         if math.isnan(v):
             return ("math.nan" if self.kind == "value" else "np.nan"), _ATOM
@@ -992,6 +996,7 @@ class Graph:
             mark = marks.get(id(text))
             if mark is None:
                 mark = marks[id(text)] = _marks(text, len(parents))
+                self.writer.uses_undefined |= any("_undefined(" in o[0] for o in text[1] if o)
             if mark[0]:
                 kept.add(node)
             for p in parents:
@@ -1076,7 +1081,8 @@ class Graph:
         forward = w.text(run_forward(node, inputs, dict(params)))
         g, out = Sym.var("{g}", None, "value"), Sym.var("{o}", None, "value")
         results = run_vjp(node, g, out, inputs, dict(params))
-        w.prepare(list(results))
+        # Not prepared: a subexpression the outputs share is written in each (a template
+        # fills one line per use; the same operations, so the same bits).
         outputs = [None if r is None else w.render(r) for r in results]
         if w.lines:
             raise NotImplementedError(
@@ -1216,6 +1222,11 @@ def load(source: str, name: str, constants: dict[str, Any] | None = None) -> Any
 
 def backward_code(root: Node) -> Program:
     """The forward and backward pass of `root`'s graph as one readable Python function.
+
+    The code is plain Python and numpy, so at the edge of an op's domain it does what they
+    do: for Values, ``0.0 ** -0.5`` raises ZeroDivisionError and ``math.exp(1000)``
+    OverflowError where ``backward()`` gives inf, and a zero gradient may come out as -0.0.
+    (`compile` replays such a step through the engine instead.)
 
     Args:
         root: A Value, or a Tensor with one element.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -81,6 +82,9 @@ def _source(
         unpack.append(f"{', '.join(f'_n{k}' for k in range(len(reached)))}, = N")
     body = [*unpack, *_fresh_buffers(slots), *lines[:-1]]  # the last: a return, for liveness
     # (names read variables, never a buffer by its name: the renaming of lines cannot miss one)
+    if graph.kind == "value":  # a negative base's root is complex, not an error, in Python
+        out = graph.names[graph.root]
+        body.append(f"if {out}.__class__ is not float: raise TypeError({out})")
     body += [*_hand_over(reached, names, slots), f"return {graph.names[graph.root]}"]
     head = "import math\nimport numpy as np\n\n" + helper_sources(graph.writer)
     return head + "\ndef step(L, B, N):\n" + "".join(f"    {s}\n" for s in body)
@@ -208,6 +212,8 @@ class CompiledStep:
     def __init__(self, fn: Callable[[], Any]) -> None:
         self._fn = fn
         self._plan: _Plan | None = None
+        self._lock = threading.RLock()  # one replay at a time: a plan's buffers are shared
+        self._inside_fn = False
         self.recordings = 0
         """How many times the step recorded its graph."""
         functools.update_wrapper(self, fn)
@@ -219,17 +225,43 @@ class CompiledStep:
 
     def __call__(self) -> float:
         """Replay one step: the output as a float; gradients added into the leaves' ``.grad``."""
-        plan = self._plan
-        if plan is None:
-            plan = self._plan = self._record()
-        out = plan.run([n.data for n in plan.leaves])
-        if out is None:  # a Tensor leaf's shape or dtype changed
-            plan = self._plan = self._record()
-            out = plan.run([n.data for n in plan.leaves])
-        return float(out)
+        with self._lock:
+            plan = self._plan
+            if plan is None:
+                plan = self._plan = self._record()
+            try:
+                out = plan.run([n.data for n in plan.leaves])
+                if out is None:  # a Tensor leaf's shape or dtype changed
+                    plan = self._plan = self._record()
+                    out = plan.run([n.data for n in plan.leaves])
+            except (ArithmeticError, ValueError, TypeError):
+                return self._eager()
+            return float(out)
+
+    def _eager(self) -> float:
+        """One step by the engine, where the replay stopped at the edge of an op's domain.
+
+        Plain Python raises at 0.0 ** -1, math.exp(1000) or a negative base's root, where the
+        engine gives inf (and a warning) or its own error; the replay adds no gradient before
+        it has finished, so the engine's pass is the whole step.
+        """
+        with engine._recording():
+            root = self._fn()
+        root.backward()
+        return float(root.data)
 
     def _record(self) -> _Plan:
-        root = self._fn()
+        if self._inside_fn:
+            raise RuntimeError(
+                f"compile: the step of {getattr(self._fn, '__name__', 'fn')} was called while "
+                "its own function was being recorded; call it outside that function"
+            )
+        self._inside_fn = True
+        try:
+            with engine._recording():  # a step always computes gradients, even in no_grad
+                root = self._fn()
+        finally:
+            self._inside_fn = False
         if not isinstance(root, Node) or np.size(root.data) != 1:
             what = (
                 f"a {type(root).__name__} of shape {np.shape(root.data)}"

@@ -2,10 +2,12 @@
 # ruff: noqa: N806 - the tutorials' names: X, W1, W2
 
 import ast
+import math
+import warnings
 
 import numpy as np
 import pytest
-from cases import TENSOR_CASES, VALUE_CASES
+from cases import TENSOR_CASES, TENSOR_EDGES, VALUE_CASES, VALUE_EDGES
 
 import autograd
 from autograd import Tensor, Value, backward_code, softmax_cross_entropy
@@ -29,13 +31,43 @@ def test_value_case_matches_backward_bit_for_bit(case):
     assert {x.label: grads[x.label] for x in xs} == {x.label: x.grad for x in xs}
 
 
-@pytest.mark.parametrize("case", TENSOR_CASES, ids=str)
+@pytest.mark.parametrize("case", VALUE_EDGES, ids=str)
+def test_value_edge_matches_backward_or_raises_where_python_does(case):
+    # The documented difference: plain Python raises where the engine gives inf, and a
+    # zero may come out as -0.0 (== 0.0).
+    for point in case.at:
+        xs = [Value(v, label=f"x{i}") for i, v in enumerate(point)]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            y = case.call(*xs)
+            program = backward_code(y)
+            try:
+                y.backward()
+            except ValueError:  # no derivative here: the code may not give one either
+                with pytest.raises((ValueError, ArithmeticError)):
+                    program()
+                continue
+        try:
+            out, grads = program()
+        except ArithmeticError:
+            assert not all(math.isfinite(v) for v in (y.data, *(x.grad for x in xs))), point
+            continue
+        assert out == y.data or (math.isnan(out) and math.isnan(y.data)), point
+        for x in xs:
+            got = grads[x.label]
+            assert got == x.grad or (math.isnan(got) and math.isnan(x.grad)), point
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # both sides warn at the edges
+@pytest.mark.parametrize("case", TENSOR_CASES + TENSOR_EDGES, ids=str)
 def test_tensor_case_matches_backward(case):
     rng = np.random.default_rng(2)
-    xs = [
-        Tensor(rng.uniform(case.low, case.high, size=s), requires_grad=True, label=f"x{i}")
-        for i, s in enumerate(case.shapes)
-    ]
+    arrays = (
+        [np.asarray(a, dtype=np.float64) for a in case.at(np.float64)]
+        if case.at is not None
+        else [rng.uniform(case.low, case.high, size=s) for s in case.shapes]
+    )
+    xs = [Tensor(a, requires_grad=True, label=f"x{i}") for i, a in enumerate(arrays)]
     y = case.call(*xs)
     if y.size != 1:
         y = (y * Tensor(rng.normal(size=y.shape))).sum()

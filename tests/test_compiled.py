@@ -2,9 +2,12 @@
 
 import math
 import random
+import threading
+import warnings
 
 import numpy as np
 import pytest
+from cases import TENSOR_CASES, TENSOR_EDGES, VALUE_CASES, VALUE_EDGES
 
 import autograd
 import nn
@@ -332,3 +335,164 @@ def test_matmul_replays_with_matmul_semantics(a_shape, b_shape, a_dtype, b_dtype
     np.testing.assert_allclose(a.grad, ta.grad.numpy(), rtol=tol, atol=tol)
     np.testing.assert_allclose(b.grad, tb.grad.numpy(), rtol=tol, atol=tol)
     assert step.recordings == 1
+
+
+# ------------------------------------------------------------------ every op of the catalogue
+
+
+def _value_points(case):
+    if case.at is not None:
+        return list(case.at)
+    rng = np.random.default_rng(3)
+    return [tuple(float(rng.uniform(case.low, case.high)) for _ in range(case.arity))]
+
+
+def _outcome(run):
+    """(output, gradients) or the exception's type, warnings silenced (both sides warn)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return run()
+        except Exception as e:
+            return type(e)
+
+
+@pytest.mark.parametrize("case", VALUE_CASES + VALUE_EDGES, ids=str)
+def test_every_value_op_replays_bit_for_bit_also_at_its_edges(case):
+    for point in _value_points(case):
+
+        def eager(point=point):
+            xs = [Value(v) for v in point]
+            y = case.call(*xs)
+            y.backward()
+            return repr((y.data, [x.grad for x in xs]))
+
+        def compiled(point=point):
+            xs = [Value(v) for v in point]
+            step = autograd.compile(lambda xs=xs: case.call(*xs))
+            out = step()
+            return repr((out, [x.grad for x in xs]))
+
+        assert _outcome(compiled) == _outcome(eager), point
+
+
+def _tensor_inputs(case, dtype):
+    if case.at is not None:
+        return [np.asarray(a, dtype=dtype) for a in case.at(dtype)]
+    rng = np.random.default_rng(4)
+    return [rng.uniform(case.low, case.high, size=s).astype(dtype) for s in case.shapes]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("case", TENSOR_CASES + TENSOR_EDGES, ids=str)
+def test_every_tensor_op_replays_like_eager_also_at_its_edges(case, dtype):
+    arrays = _tensor_inputs(case, dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        shape = np.shape(case.call(*[Tensor(a) for a in arrays]).data)
+    weights = np.random.default_rng(5).normal(size=shape).astype(dtype)
+
+    def loss(xs):
+        return (case.call(*xs) * Tensor(weights)).sum()
+
+    def run(compiled):
+        xs = [Tensor(a.copy(), requires_grad=True) for a in arrays]
+        if compiled:
+            step = autograd.compile(lambda: loss(xs))
+            out = [step(), step()]  # the second call adds into the first's .grad
+        else:
+            out = []
+            for _ in range(2):
+                y = loss(xs)
+                y.backward()
+                out.append(float(y.data))
+        return out, [x.grad for x in xs]
+
+    eager, compiled = _outcome(lambda: run(False)), _outcome(lambda: run(True))
+    if isinstance(eager, type):
+        assert compiled is eager
+        return
+    tol = {"rtol": 1e-12, "atol": 1e-300} if dtype == np.float64 else {"rtol": 1e-5, "atol": 1e-6}
+    np.testing.assert_allclose(compiled[0], eager[0], **tol)
+    for got, want in zip(compiled[1], eager[1], strict=True):
+        assert (got is None) == (want is None)
+        if want is not None:
+            assert got.dtype == want.dtype
+            assert got.shape == want.shape
+            np.testing.assert_allclose(got, want, **tol)
+
+
+def test_a_replay_at_a_domain_edge_is_the_engines_step():
+    x = Value(4.0)
+    step = autograd.compile(lambda: x**0.5 + x.exp() * 0.0)
+    step()
+    x.grad = 0.0
+    x.data = 0.0  # Python: 0.0 ** -0.5 raises; the engine's limit is inf
+    assert step() == 0.0
+    assert x.grad == math.inf
+    x.grad, x.data = 0.0, 1000.0  # math.exp(1000) overflows; the engine gives inf
+    with pytest.warns(RuntimeWarning, match="overflowed"):
+        step()
+    assert math.isnan(x.grad)  # inf * 0.0, as backward() gives
+    x.grad, x.data = 0.0, -4.0  # Python's (-4.0) ** 0.5 is complex: no gradient may land
+    with pytest.raises(ValueError, match="not a real number"):
+        step()
+    assert x.grad == 0.0
+    x.data = 9.0
+    assert step() == 3.0  # and the recording still replays
+    assert x.grad == 0.5 / 3.0
+    assert step.recordings == 1
+
+
+def test_value_pow_value_compiles_with_its_undefined_derivative():
+    x, y = Value(2.0), Value(3.0)
+    step = autograd.compile(lambda: x**y)
+    assert step() == 8.0
+    assert (x.grad, y.grad) == (12.0, 8.0 * math.log(2.0))
+    x.data, x.grad, y.grad = -2.0, 0.0, 0.0
+    with pytest.raises(ValueError, match="not real at x = -2"):
+        step()  # d/dy does not exist at a negative base, and y requires grad
+    a, b = Value(-2.0), Value(3.0)
+    with pytest.raises(ValueError, match="not real at x = -2"):
+        (a**b).backward()
+    assert (x.grad, y.grad) == (a.grad, b.grad)  # as far as backward() got
+
+
+def test_a_step_shared_by_threads_gives_every_gradient():
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(16, 8))
+    w = Tensor(rng.normal(size=(8, 8)), requires_grad=True)
+    step = autograd.compile(lambda: (Tensor(x) @ w).tanh().sum())
+    step()
+    once = w.grad.copy()
+    w.grad = None
+
+    def work():
+        for _ in range(100):
+            step()
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    np.testing.assert_allclose(w.grad, 400 * once, rtol=1e-12)
+
+
+def test_a_step_records_with_gradients_on_inside_no_grad():
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    step = autograd.compile(lambda: (w * w).sum())
+    with autograd.no_grad():
+        assert step() == 5.0
+    np.testing.assert_array_equal(w.grad, [2.0, 4.0])
+
+
+def test_a_step_called_from_its_own_function_is_a_clear_error():
+    w = Value(1.0)
+
+    def fn():
+        return step() * w
+
+    step = autograd.compile(fn)
+    with pytest.raises(RuntimeError, match="while its own function was being recorded"):
+        step()
