@@ -654,6 +654,8 @@ class Writer:
             return f"{_UNARY_OPS[op]}{self._wrap(args[0], _UNARY)}", _UNARY
         if op == "ifelse":
             cond, yes, no = args
+            if self.text(yes) == self.text(no):  # both branches alike: no condition
+                return self.render(yes)
             return (
                 f"{self._wrap(yes, _IFELSE + 1)} if {self._wrap(cond, _IFELSE + 1)} "
                 f"else {self._wrap(no, _IFELSE)}",
