@@ -299,6 +299,11 @@ def compile(fn: Callable[[], Any]) -> CompiledStep:  # noqa: A001 - the name API
     recorded ones are replayed, with their data as it was); hooks on the nodes. A Tensor
     leaf's data updated in place, or replaced by an array of the same shape, is seen.
 
+    The step records with gradients on, also inside `no_grad`; threads sharing a step
+    replay one at a time. Where a Value replay meets the edge of an op's domain (``0.0 **
+    -0.5``, ``exp(1000)``, a negative base's root), that call runs through the engine, so
+    its result, warning or error is ``backward()``'s.
+
     Args:
         fn: The step's forward pass, e.g. ``lambda: loss_fn(model(X), y)``.
 
