@@ -1,7 +1,7 @@
 """`Module`: the base of every model, with parameter discovery, state dicts and files.
 
 A module finds its parameters by looking at its attributes in the order they were set:
-a `Value`, a `Tensor` that requires grad, a sub-`Module`, or a list or tuple of these.
+a `Value`, a `Tensor` that requires grad, a sub-`Module`, or a list, tuple or dict of these.
 So ``self.w = [Value(...) ...]; self.b = Value(0.0)`` is all a subclass needs to do.
 """
 
@@ -27,9 +27,10 @@ class Module:
     """Base class of models: subclasses set attributes in `__init__` and define `forward`.
 
     Parameters are discovered from attributes, in the order they were assigned: a `Value`
-    (always a parameter), a `Tensor` with ``requires_grad=True``, a sub-`Module`, or a list
-    or tuple of these (nested lists too). Their names join attribute names and list
-    indices with dots, as in PyTorch: ``layers.0.neurons.1.w.0``, ``0.weight``.
+    (always a parameter), a `Tensor` with ``requires_grad=True``, a sub-`Module`, or a list,
+    tuple or dict of these (nested too). Their names join attribute names, list indices and
+    dict keys with dots, as in PyTorch: ``layers.0.neurons.1.w.0``, ``0.weight``,
+    ``heads.a.weight``.
 
     Example:
         >>> from autograd import Value
@@ -108,8 +109,8 @@ class Module:
                 if obj.requires_grad and id(obj) not in seen_params:
                     seen_params.add(id(obj))
                     yield full, obj
-            elif isinstance(obj, (list, tuple)):
-                stack.extend(reversed([(f"{name}.{i}", item) for i, item in enumerate(obj)]))
+            else:
+                stack.extend(reversed([(f"{name}.{key}", item) for key, item in _items(obj)]))
 
     def parameters(self) -> list[Node]:
         """Every parameter once, in definition order (shared ones at their first place).
@@ -144,9 +145,16 @@ class Module:
                 `named_parameters`, the parameters' shapes, and real numbers.
 
         Raises:
+            TypeError: When `state` is not a mapping.
             ValueError: Listing every missing name, every unexpected name, every name whose
-                shape differs and every entry that is not real numbers. Nothing is loaded then.
+                shape differs, every entry that is not real numbers and every one too large
+                for its parameter's dtype (1e300 for float32). Nothing is loaded then.
         """
+        if not isinstance(state, Mapping):
+            raise TypeError(
+                "load_state_dict: expected a mapping {name: array} such as state_dict() "
+                f"returns, got {type(state).__name__}"
+            )
         self._load(state, "load_state_dict: the state")
 
     def _load(self, state: Mapping[str, Any], what: str) -> None:
@@ -158,6 +166,7 @@ class Module:
             "unexpected": [name for name in state if name not in params],
             "wrong shape": [],
             "not real numbers": [],
+            "too large for the dtype": [],
         }
         for name, p in params.items():
             if name not in state:
@@ -172,6 +181,8 @@ class Module:
             elif arr.shape != np.shape(p.data):
                 want = np.shape(p.data)
                 problems["wrong shape"].append(f"{name} (expected shape {want}, got {arr.shape})")
+            elif _overflows(arr, p):
+                problems["too large for the dtype"].append(f"{name} ({np.asarray(p.data).dtype})")
             else:
                 arrays[name] = arr
         found = [f"{kind} {', '.join(names)}" for kind, names in problems.items() if names]
@@ -268,10 +279,26 @@ def _read_npz(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     )
 
 
+def _overflows(arr: np.ndarray, p: Node) -> bool:
+    """Whether finite numbers in `arr` would become inf in the dtype of `p` (float32)."""
+    dtype = np.asarray(p.data).dtype
+    if arr.dtype.kind != "f" or np.finfo(dtype).max >= np.finfo(arr.dtype).max:
+        return False
+    finite = arr[np.isfinite(arr)]
+    return bool(finite.size) and bool(np.abs(finite).max() > np.finfo(dtype).max)
+
+
+def _items(obj: Any) -> list[tuple[str, Any]]:
+    """The (name, item) pairs inside a list, tuple or dict attribute ([] for anything else)."""
+    if isinstance(obj, (list, tuple)):
+        return [(str(i), item) for i, item in enumerate(obj)]
+    if isinstance(obj, dict):
+        return [(str(key), item) for key, item in obj.items()]
+    return []
+
+
 def _child_lines(name: str, obj: Any) -> list[str]:
     """``(name): repr`` for each sub-module in an attribute (lists expanded by index)."""
     if isinstance(obj, Module):
         return [f"({name}): {obj!r}"]
-    if isinstance(obj, (list, tuple)):
-        return [line for i, item in enumerate(obj) for line in _child_lines(f"{name}.{i}", item)]
-    return []
+    return [line for key, item in _items(obj) for line in _child_lines(f"{name}.{key}", item)]
