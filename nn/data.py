@@ -7,6 +7,7 @@ same arrays on every machine. Each returns ``(X, y)``: ``X`` a float64 array of 
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Iterator
 from typing import Any
@@ -25,8 +26,10 @@ def _check_count(name: str, arg: str, n: Any) -> int:
 
 
 def _check_noise(name: str, noise: Any) -> float:
-    if not isinstance(noise, numbers.Real) or noise < 0:
+    if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or noise < 0:
         raise ValueError(f"{name}: noise must be a number >= 0, got {noise!r}")
+    if not math.isfinite(noise):  # nan or inf would give points of nan or inf
+        raise ValueError(f"{name}: noise must be finite (a standard deviation), got {noise!r}")
     return float(noise)
 
 
@@ -44,7 +47,7 @@ def moons(n: int, noise: float = 0.1, seed: Seed = 0) -> tuple[np.ndarray, np.nd
         The points come shuffled.
 
     Raises:
-        ValueError: For ``n <= 0`` or a negative noise.
+        ValueError: For ``n <= 0`` or a negative or non-finite noise.
 
     Example:
         >>> X, y = moons(100)
@@ -87,7 +90,8 @@ def circles(
         The points come shuffled.
 
     Raises:
-        ValueError: For ``n <= 0``, a negative noise, or a factor outside (0, 1).
+        ValueError: For ``n <= 0``, a negative or non-finite noise, or a factor outside
+            (0, 1).
 
     Example:
         >>> X, y = circles(10, noise=0.0)
@@ -200,7 +204,8 @@ def batches(
         An iterator of ``(Xb, yb)`` array pairs.
 
     Raises:
-        ValueError: For ``batch_size <= 0`` or when `X` and `y` have different lengths.
+        ValueError: For ``batch_size <= 0``, a 0-d or ragged `X` or `y`, or when `X` and
+            `y` have different lengths.
 
     Example:
         >>> X, y = np.arange(10).reshape(5, 2), np.arange(5)
@@ -208,7 +213,7 @@ def batches(
         [[0, 1], [2, 3], [4]]
     """
     batch_size = _check_count("batches", "batch_size", batch_size)
-    X, y = np.asarray(X), np.asarray(y)
+    X, y = _rows("batches", "X", X), _rows("batches", "y", y)
     if len(X) != len(y):
         raise ValueError(
             f"batches: X and y must have the same number of rows, got {len(X)} and {len(y)}"
@@ -216,6 +221,23 @@ def batches(
     order = np.random.default_rng(seed).permutation(len(X)) if shuffle else np.arange(len(X))
     # Checked above, iterated below: errors surface at the call, not at the first batch.
     return _iterate(X, y, order, batch_size)
+
+
+def _rows(name: str, arg: str, data: Any) -> np.ndarray:
+    """`data` as an array with a first axis (one row per sample), or a ValueError."""
+    try:
+        arr = np.asarray(data)
+    except ValueError:  # a ragged list
+        raise ValueError(
+            f"{name}: {arg} must be a rectangular array (every row the same length), got "
+            "rows of different lengths"
+        ) from None
+    if arr.ndim == 0:
+        raise ValueError(
+            f"{name}: {arg} must have a first axis, one row per sample, got the single "
+            f"number {arr.item()!r}; wrap it as [{arr.item()!r}]"
+        )
+    return arr
 
 
 def _iterate(
