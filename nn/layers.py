@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -175,8 +175,20 @@ class Sequential(Module):
             x = m(x)
         return x
 
-    def __getitem__(self, index: int) -> Module:
-        return self.modules[index]
+    @overload
+    def __getitem__(self, index: int) -> Module: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequential: ...
+    def __getitem__(self, index: int | slice) -> Module:
+        """The module at `index`, or a `Sequential` of the same modules for a slice."""
+        if isinstance(index, slice):
+            return Sequential(*self.modules[index])
+        try:
+            return self.modules[index]
+        except IndexError:
+            raise IndexError(
+                f"Sequential: index {index} is out of range for {len(self.modules)} modules"
+            ) from None
 
     def __len__(self) -> int:
         return len(self.modules)
@@ -234,7 +246,8 @@ class LayerNorm(Module):
         dtype: The parameters' floating dtype.
 
     Raises:
-        ValueError: For ``n < 1``.
+        ValueError: For ``n < 1``, or an `eps` that is not a finite number >= 0 (a negative
+            one makes the square root of a constant row nan).
     """
 
     n: int
@@ -245,6 +258,8 @@ class LayerNorm(Module):
     def __init__(self, n: int, eps: float = 1e-5, *, dtype: Any = np.float64) -> None:
         if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
             raise ValueError(f"LayerNorm: n must be a positive int, got {n!r}")
+        if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not 0 <= eps < math.inf:
+            raise ValueError(f"LayerNorm: eps must be a finite number >= 0, got {eps!r}")
         self.n = int(n)
         self.eps = float(eps)
         self.weight = Tensor(np.ones(self.n), requires_grad=True, dtype=dtype, label="weight")

@@ -45,6 +45,13 @@ def _check_one_sample(who: str, x: Any, nin: int) -> None:
         )
 
 
+def _check_size(who: str, arg: str, n: Any) -> int:
+    """`n` as a positive int (numpy ints too); bools and floats are refused."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+        raise ValueError(f"{who}: {arg} must be a positive int, got {n!r}")
+    return int(n)
+
+
 class Neuron(Module):
     """One unit: ``act(w . x + b)``, or just ``w . x + b`` when `nonlin` is False.
 
@@ -69,8 +76,7 @@ class Neuron(Module):
     _repr_children = False
 
     def __init__(self, nin: int, nonlin: bool = True, activation: str = "relu") -> None:
-        if not isinstance(nin, int) or nin < 1:
-            raise ValueError(f"Neuron: nin must be a positive int, got {nin!r}")
+        nin = _check_size("Neuron", "nin", nin)
         if activation not in ACTIVATIONS:
             raise ValueError(
                 f"Neuron: activation must be one of 'relu', 'tanh', 'sigmoid', got {activation!r}"
@@ -142,8 +148,7 @@ class Layer(Module):
     _repr_children = False
 
     def __init__(self, nin: int, nout: int, **kwargs: Any) -> None:
-        if not isinstance(nout, int) or nout < 1:
-            raise ValueError(f"Layer: nout must be a positive int, got {nout!r}")
+        nout = _check_size("Layer", "nout", nout)
         self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
 
     def forward(self, x: Sequence[Any]) -> Value | list[Value]:
