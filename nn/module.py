@@ -8,10 +8,11 @@ So ``self.w = [Value(...) ...]; self.b = Value(0.0)`` is all a subclass needs to
 from __future__ import annotations
 
 import os
+import secrets
 import zipfile
 import zlib
 from collections.abc import Iterator, Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import Any, BinaryIO, ClassVar, TypeVar
 
 import numpy as np
 
@@ -200,11 +201,33 @@ class Module:
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write `state_dict` to `path` as a numpy ``.npz`` archive (no suffix is added).
 
+        The archive is written beside `path` and then moved onto it, so a save that fails
+        (a full disk) leaves any earlier file at `path` as it was.
+
         Args:
             path: The file to write, exactly as given; `load` reads it back.
+
+        Raises:
+            IsADirectoryError: When `path` is a directory.
+            FileNotFoundError: When the folder of `path` does not exist.
         """
-        with open(path, "wb") as f:
-            np.savez(f, **self.state_dict())  # type: ignore[arg-type]
+        target = os.fspath(path)
+        if os.path.isdir(target):
+            raise IsADirectoryError(
+                f"save: {target} is a directory; pass a file in it, e.g. "
+                f"{os.path.join(target, 'model.npz')}"
+            )
+        folder = os.path.dirname(target)
+        if folder and not os.path.isdir(folder):
+            raise FileNotFoundError(f"save: the folder {folder} of {target} does not exist")
+        partial = f"{target}.{secrets.token_hex(4)}.partial"
+        try:
+            with open(partial, "xb") as f:  # a fresh name: no other save writes into it
+                _write_npz(f, self.state_dict())
+            os.replace(partial, target)
+        finally:
+            if os.path.exists(partial):
+                os.remove(partial)
 
     def load(self: M, path: str | os.PathLike[str]) -> M:
         """Read a file written by `save` into this module's parameters, bit for bit.
@@ -233,7 +256,12 @@ class Module:
         """Set training mode (evaluation mode for ``mode=False``) here and in every sub-module.
 
         `Dropout` drops elements only in training mode. Returns self.
+
+        Raises:
+            ValueError: When `mode` is not a bool (as in PyTorch).
         """
+        if not isinstance(mode, (bool, np.bool_)):  # bool("False") would be True
+            raise ValueError(f"train: mode must be a bool, got {mode!r}")
         for _, module in self.named_modules():
             module.training = bool(mode)
         return self
@@ -257,6 +285,18 @@ class Module:
             return head + ")"
         body = "".join(f"\n  {line}" for child in children for line in child.splitlines())
         return head + body + "\n)"
+
+
+def _write_npz(f: BinaryIO, state: dict[str, np.ndarray]) -> None:
+    """Write `state` as an uncompressed ``.npz`` archive, one ``NAME.npy`` member per array.
+
+    ``np.savez(f, **state)`` would take a parameter named ``file`` or ``allow_pickle`` for
+    its own argument.
+    """
+    with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED) as archive:
+        for name, arr in state.items():
+            with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, arr, allow_pickle=False)
 
 
 def _read_npz(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:

@@ -13,6 +13,7 @@ from tqdm import tqdm  # type: ignore[import-untyped]
 import autograd
 from autograd import Tensor, Value
 from nn.data import _rows, batches
+from nn.layers import Dropout
 from nn.module import Module
 from nn.optim import Optimizer
 
@@ -65,7 +66,7 @@ def fit(
         compile: Train through `autograd.compile`: the step's graph is recorded once and
             replayed as generated code (same losses and gradients, much faster for scalar
             models). Needs the full batch (``batch_size=None``): a replay sees the recorded
-            batch only.
+            batch only, and the recorded random numbers (so `Dropout` is refused).
 
     Returns:
         The loss of each epoch: the mean of that epoch's batch losses.
@@ -76,7 +77,7 @@ def fit(
     Raises:
         TypeError: When `model` is not a `Module` or `optimizer` not an optimizer.
         ValueError: For ``epochs < 0``, ``batch_size <= 0``, `X` or `y` without rows (0-d),
-            of different lengths, with no rows, `compile` with a batch size, or an
+            of different lengths, with no rows, `compile` with a batch size or `Dropout`, or an
             optimizer that holds none of the model's parameters.
         FloatingPointError: When a batch's loss is nan or inf: training stops before that
             step, with the parameters of the step before.
@@ -163,6 +164,11 @@ def _check_arguments(
         raise ValueError(
             "fit: compile=True replays one recorded batch, so it needs batch_size=None "
             f"(got batch_size={batch_size!r})"
+        )
+    if compile and any(isinstance(m, Dropout) and m.p > 0 for _, m in model.named_modules()):
+        raise ValueError(
+            "fit: compile=True replays one recorded graph, so Dropout would drop the same "
+            "elements at every step; train this model with compile=False"
         )
 
 

@@ -41,9 +41,14 @@ def test_load_of_a_damaged_file_names_it_and_loads_nothing(tmp_path, damage):
     assert all(np.array_equal(before[k], v) for k, v in model.state_dict().items())
 
 
-def test_load_of_a_directory_is_a_clear_error(tmp_path):
+def test_load_or_save_of_a_directory_or_a_missing_folder_is_a_clear_error(tmp_path):
     with pytest.raises(ValueError, match=r"^load: .* is not a .npz archive"):
         tensor_model().load(tmp_path)
+    with pytest.raises(IsADirectoryError, match=r"^save: .* is a directory"):
+        tensor_model().save(tmp_path)
+    with pytest.raises(FileNotFoundError, match=r"^save: the folder .*nope of .*m\.npz does not"):
+        tensor_model().save(tmp_path / "nope" / "m.npz")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_save_load_round_trip_float32_unicode_path_in_eval_mode(tmp_path):
@@ -429,3 +434,63 @@ def test_dropout_p_one_drops_everything_and_passes_zero_gradient():
     x = Tensor(np.ones((2, 3)), requires_grad=True)
     nn.Dropout(1.0, seed=0)(x).sum().backward()
     np.testing.assert_array_equal(x.grad, np.zeros((2, 3)))
+
+
+# ---------------------------------------------------------------------- round 2
+
+
+class _NamedLikeSavezArguments(nn.Module):
+    def __init__(self, value: float) -> None:
+        self.file = Value(value)  # np.savez's own argument names
+        self.allow_pickle = Value(value + 1)
+        self.args = [Value(value + 2)]
+
+
+def test_save_keeps_parameters_named_like_numpy_arguments(tmp_path):
+    path = tmp_path / "m.npz"
+    _NamedLikeSavezArguments(1.0).save(path)
+    loaded = _NamedLikeSavezArguments(-5.0).load(path)
+    assert [p.data for p in loaded.parameters()] == [1.0, 2.0, 3.0]
+
+
+def test_a_save_that_fails_midway_leaves_the_old_file_and_no_debris(tmp_path, monkeypatch):
+    path = tmp_path / "m.npz"
+    old = tensor_model(seed=0)
+    old.save(path)
+    calls = []
+    real = np.lib.format.write_array
+
+    def fail_on_second(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError("disk full")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(np.lib.format, "write_array", fail_on_second)
+    with pytest.raises(OSError, match="disk full"):
+        tensor_model(seed=9).save(path)
+    monkeypatch.undo()
+    assert [p.name for p in tmp_path.iterdir()] == ["m.npz"]
+    loaded = tensor_model(seed=3).load(path)
+    for name, arr in old.state_dict().items():
+        np.testing.assert_array_equal(loaded.state_dict()[name], arr)
+
+
+def test_fit_compile_refuses_dropout_whose_mask_a_replay_would_freeze():
+    x, y = nn.data.xor()
+    model = nn.Sequential(nn.Linear(2, 8, seed=0), nn.Dropout(0.5, seed=0), nn.Linear(8, 1))
+    with pytest.raises(ValueError, match=r"^fit: compile=True .*Dropout"):
+        nn.fit(model, nn.mse_loss, nn.SGD(model.parameters(), lr=0.1), x, y, 2, compile=True)
+    # p = 0 draws no mask: compiled training is the eager one
+    losses = []
+    for compile_ in (False, True):
+        model = nn.Sequential(nn.Linear(2, 8, seed=0), nn.Dropout(0.0), nn.Linear(8, 1, seed=1))
+        opt = nn.SGD(model.parameters(), lr=0.1)
+        losses.append(nn.fit(model, nn.mse_loss, opt, x, y, 3, compile=compile_, progress=False))
+    np.testing.assert_allclose(losses[1], losses[0], rtol=1e-12)
+
+
+@pytest.mark.parametrize("mode", ["False", None, 0.0])
+def test_train_mode_must_be_a_bool(mode):
+    with pytest.raises(ValueError, match=r"^train: mode must be a bool"):  # as PyTorch
+        nn.Linear(2, 2).train(mode)
