@@ -71,8 +71,8 @@ def fit(
     Returns:
         The loss of each epoch: the mean of that epoch's batch losses.
 
-    The model trains in training mode (`Dropout` drops), and every sub-module gets its
-    mode back at the end, so a model in evaluation mode stays in it after `fit`.
+    Every epoch trains in training mode (`Dropout` drops), even when `on_epoch` switched
+    the model to evaluation mode; at the end every sub-module gets its mode back.
 
     Raises:
         TypeError: When `model` is not a `Module` or `optimizer` not an optimizer.
@@ -100,10 +100,10 @@ def fit(
     rng = np.random.default_rng(0)
     history: list[float] = []
     modes = [(module, module.training) for _, module in model.named_modules()]
-    model.train()  # Dropout drops while training, even after an evaluation in eval mode
     try:
         bar = tqdm(range(int(epochs)), desc="fit", unit="epoch", disable=not progress)
         for epoch in bar:
+            model.train()  # each epoch: on_epoch may have evaluated the model in eval mode
             epoch_losses = []
             steps: Iterable[tuple[np.ndarray, np.ndarray]] = (
                 [(inputs, targets)]

@@ -332,8 +332,10 @@ def test_fit_trains_in_training_mode_and_restores_the_mode():
     modes = []
     model.forward = lambda v: (modes.append(drop.training), nn.Sequential.forward(model, v))[1]
     x, y = nn.data.xor()
-    nn.fit(model, nn.mse_loss, nn.SGD(model.parameters(), lr=0.1), x, y, 2, progress=False)
-    assert modes == [True, True]
+    opt = nn.SGD(model.parameters(), lr=0.1)
+    # an on_epoch that evaluates in eval mode and forgets model.train()
+    nn.fit(model, nn.mse_loss, opt, x, y, 3, progress=False, on_epoch=lambda e, v: model.eval())
+    assert modes == [True, True, True]
     assert not model.training
     assert not drop.training
 
