@@ -234,8 +234,8 @@ def _rows(name: str, arg: str, data: Any) -> np.ndarray:
         ) from None
     if arr.ndim == 0:
         raise ValueError(
-            f"{name}: {arg} must have a first axis, one row per sample, got the single "
-            f"number {arr.item()!r}; wrap it as [{arr.item()!r}]"
+            f"{name}: {arg} must have a first axis, one row per sample, got "
+            f"{type(data).__name__} {data!r} (0-d)"
         )
     return arr
 
