@@ -496,3 +496,38 @@ def test_fit_compile_refuses_dropout_whose_mask_a_replay_would_freeze():
 def test_train_mode_must_be_a_bool(mode):
     with pytest.raises(ValueError, match=r"^train: mode must be a bool"):  # as PyTorch
         nn.Linear(2, 2).train(mode)
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs"),
+    [
+        ("SGD", {"lr": 0.05, "momentum": 0.9, "weight_decay": 0.01}),
+        ("Adam", {"lr": 0.05, "weight_decay": 0.1}),
+        ("AdamW", {"lr": 0.05}),
+    ],
+)
+def test_mixed_float32_float64_parameters_over_many_steps_match_torch(name, kwargs):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(6, 3)), rng.normal(size=6)
+    ours = [Tensor(np.zeros(3, dtype=dt), requires_grad=True) for dt in (np.float32, np.float64)]
+    theirs = [torch.zeros(3, dtype=dt, requires_grad=True) for dt in (torch.float32, torch.float64)]
+    opt, topt = getattr(nn, name)(ours, **kwargs), getattr(torch.optim, name)(theirs, **kwargs)
+    for step in range(100):
+        opt.zero_grad()
+        topt.zero_grad()
+        if step == 50:  # a step without backward: no gradient, no change (torch skips it too)
+            opt.step()
+            topt.step()
+            continue
+        for w, tw in zip(ours, theirs, strict=True):
+            dt = w.data.dtype
+            r = Tensor(a.astype(dt)) @ w - Tensor(b.astype(dt))
+            (r * r).mean().backward()
+            tr = torch.tensor(a.astype(dt)) @ tw - torch.tensor(b.astype(dt))
+            (tr * tr).mean().backward()
+        opt.step()
+        topt.step()
+    assert ours[0].data.dtype == np.float32
+    np.testing.assert_allclose(ours[0].data, theirs[0].detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ours[1].data, theirs[1].detach().numpy(), rtol=1e-12, atol=1e-14)
