@@ -25,6 +25,16 @@ def _check_count(name: str, arg: str, n: Any) -> int:
     return int(n)
 
 
+def _generator(name: str, seed: Seed) -> np.random.Generator:
+    """``numpy.random.default_rng(seed)``, or a ValueError naming `name` for a bad seed."""
+    try:
+        return np.random.default_rng(seed)
+    except (TypeError, ValueError):  # numpy's message names neither the function nor the fix
+        raise ValueError(
+            f"{name}: seed must be an int >= 0, a numpy.random.Generator or None, got {seed!r}"
+        ) from None
+
+
 def _check_noise(name: str, noise: Any) -> float:
     if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or noise < 0:
         raise ValueError(f"{name}: noise must be a number >= 0, got {noise!r}")
@@ -47,7 +57,7 @@ def moons(n: int, noise: float = 0.1, seed: Seed = 0) -> tuple[np.ndarray, np.nd
         The points come shuffled.
 
     Raises:
-        ValueError: For ``n <= 0`` or a negative or non-finite noise.
+        ValueError: For ``n <= 0``, a negative or non-finite noise, or a bad seed.
 
     Example:
         >>> X, y = moons(100)
@@ -56,7 +66,7 @@ def moons(n: int, noise: float = 0.1, seed: Seed = 0) -> tuple[np.ndarray, np.nd
     """
     n = _check_count("moons", "n", n)
     noise = _check_noise("moons", noise)
-    rng = np.random.default_rng(seed)
+    rng = _generator("moons", seed)
     n_out = n // 2
     n_in = n - n_out
     t_out = np.linspace(0.0, np.pi, n_out)
@@ -90,8 +100,8 @@ def circles(
         The points come shuffled.
 
     Raises:
-        ValueError: For ``n <= 0``, a negative or non-finite noise, or a factor outside
-            (0, 1).
+        ValueError: For ``n <= 0``, a negative or non-finite noise, a factor outside
+            (0, 1), or a bad seed.
 
     Example:
         >>> X, y = circles(10, noise=0.0)
@@ -102,7 +112,7 @@ def circles(
     noise = _check_noise("circles", noise)
     if not isinstance(factor, numbers.Real) or not 0 < factor < 1:
         raise ValueError(f"circles: factor must be in (0, 1), got {factor!r}")
-    rng = np.random.default_rng(seed)
+    rng = _generator("circles", seed)
     n_out = n // 2
     n_in = n - n_out
     t_out = np.linspace(0.0, 2 * np.pi, n_out, endpoint=False)
@@ -136,7 +146,7 @@ def spiral(n: int, classes: int = 3, seed: Seed = 0) -> tuple[np.ndarray, np.nda
         int64, in ``0 .. classes - 1``, ordered class by class as in cs231n.
 
     Raises:
-        ValueError: For ``n <= 0`` or ``classes <= 0``.
+        ValueError: For ``n <= 0``, ``classes <= 0`` or a bad seed.
 
     Example:
         >>> X, y = spiral(100, classes=3)
@@ -145,7 +155,7 @@ def spiral(n: int, classes: int = 3, seed: Seed = 0) -> tuple[np.ndarray, np.nda
     """
     n = _check_count("spiral", "n", n)
     classes = _check_count("spiral", "classes", classes)
-    rng = np.random.default_rng(seed)
+    rng = _generator("spiral", seed)
     X = np.zeros((n * classes, 2))
     y = np.zeros(n * classes, dtype=np.int64)
     for j in range(classes):
@@ -204,8 +214,8 @@ def batches(
         An iterator of ``(Xb, yb)`` array pairs.
 
     Raises:
-        ValueError: For ``batch_size <= 0``, a 0-d or ragged `X` or `y`, or when `X` and
-            `y` have different lengths.
+        ValueError: For ``batch_size <= 0``, a 0-d or ragged `X` or `y`, `X` and `y` of
+            different lengths, or a bad seed.
 
     Example:
         >>> X, y = np.arange(10).reshape(5, 2), np.arange(5)
@@ -218,7 +228,7 @@ def batches(
         raise ValueError(
             f"batches: X and y must have the same number of rows, got {len(X)} and {len(y)}"
         )
-    order = np.random.default_rng(seed).permutation(len(X)) if shuffle else np.arange(len(X))
+    order = _generator("batches", seed).permutation(len(X)) if shuffle else np.arange(len(X))
     # Checked above, iterated below: errors surface at the call, not at the first batch.
     return _iterate(X, y, order, batch_size)
 

@@ -14,6 +14,7 @@ from typing import Any, overload
 import numpy as np
 
 from autograd import Tensor
+from nn.data import _generator
 from nn.module import Module
 
 __all__ = ["Linear", "ReLU", "Sequential", "Sigmoid", "Tanh"]
@@ -42,7 +43,7 @@ class Linear(Module):
         dtype: The parameters' floating dtype (``np.float32`` for a float32 model).
 
     Raises:
-        ValueError: For ``nin < 1`` or ``nout < 1``.
+        ValueError: For ``nin < 1``, ``nout < 1`` or a seed numpy refuses (``-1``).
 
     Example:
         >>> layer = Linear(3, 2, seed=0)
@@ -64,7 +65,7 @@ class Linear(Module):
         for arg, value in (("nin", nin), ("nout", nout)):
             if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
                 raise ValueError(f"Linear: {arg} must be a positive int, got {value!r}")
-        rng = np.random.default_rng(seed)
+        rng = _generator("Linear", seed)
         bound = 1.0 / math.sqrt(nin)
         self.nin, self.nout = int(nin), int(nout)
         self.weight = Tensor(
@@ -207,7 +208,7 @@ class Dropout(Module):
         seed: An int or ``numpy.random.Generator`` for reproducible masks, or None.
 
     Raises:
-        ValueError: For `p` outside [0, 1].
+        ValueError: For `p` outside [0, 1], or a seed numpy refuses (``-1``).
     """
 
     p: float
@@ -217,7 +218,7 @@ class Dropout(Module):
         if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0.0 <= p <= 1.0:
             raise ValueError(f"Dropout: p must be a probability in [0, 1], got {p!r}")
         self.p = float(p)
-        self._rng = np.random.default_rng(seed)
+        self._rng = _generator("Dropout", seed)
 
     def forward(self, x: Any) -> Tensor:
         """Apply dropout (in training mode) to a Tensor or array."""

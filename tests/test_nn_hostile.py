@@ -531,3 +531,20 @@ def test_mixed_float32_float64_parameters_over_many_steps_match_torch(name, kwar
     assert ours[0].data.dtype == np.float32
     np.testing.assert_allclose(ours[0].data, theirs[0].detach().numpy(), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(ours[1].data, theirs[1].detach().numpy(), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, "a"])
+@pytest.mark.parametrize(
+    ("who", "make"),
+    [
+        ("Linear", lambda seed: nn.Linear(2, 2, seed=seed)),
+        ("Dropout", lambda seed: nn.Dropout(0.5, seed=seed)),
+        ("moons", lambda seed: nn.data.moons(10, seed=seed)),
+        ("circles", lambda seed: nn.data.circles(10, seed=seed)),
+        ("spiral", lambda seed: nn.data.spiral(10, seed=seed)),
+        ("batches", lambda seed: nn.data.batches(np.ones((3, 1)), np.ones(3), 2, seed=seed)),
+    ],
+)
+def test_a_seed_numpy_refuses_is_an_error_naming_the_function(who, make, seed):
+    with pytest.raises(ValueError, match=rf"^{who}: seed must be an int >= 0"):
+        make(seed)
