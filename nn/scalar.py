@@ -11,7 +11,7 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
-from autograd import Value
+from autograd import Tensor, Value
 from nn.module import Module
 
 __all__ = ["MLP", "Layer", "Neuron"]
@@ -28,10 +28,15 @@ def _check_one_sample(who: str, x: Any, nin: int) -> None:
         nin: The number of inputs the module takes.
 
     Raises:
-        TypeError: For a number (no length).
+        TypeError: For a number (no length) or a Tensor.
         ValueError: For a batch: an array or Tensor of 2 or more dimensions, or a list of rows.
     """
-    shape = getattr(x, "shape", None)  # an ndarray or a Tensor
+    if isinstance(x, Tensor):  # its elements would be Tensors, which a Value cannot take
+        raise TypeError(
+            f"{who}: got a Tensor; the scalar {who} takes a list of numbers or Values: pass "
+            "t.tolist() (or t.data), or use the Tensor modules (nn.Linear) for Tensors"
+        )
+    shape = getattr(x, "shape", None)  # an ndarray
     if shape is None and hasattr(x, "__len__"):
         rows = len(x) > 0 and (isinstance(x[0], (list, tuple)) or getattr(x[0], "ndim", 0) > 0)
         shape = (len(x), len(x[0])) if rows else (len(x),)
@@ -96,7 +101,7 @@ class Neuron(Module):
             A Value.
 
         Raises:
-            TypeError: When `x` is a number.
+            TypeError: When `x` is a number or a Tensor.
             ValueError: When `x` is a batch or does not have ``nin`` elements.
         """
         _check_one_sample("Neuron", x, len(self.w))
@@ -161,7 +166,7 @@ class Layer(Module):
             A Value when the layer has one neuron, else a list of Values.
 
         Raises:
-            TypeError: When `x` is a number.
+            TypeError: When `x` is a number or a Tensor.
             ValueError: When `x` is a batch or does not have ``nin`` elements.
         """
         _check_one_sample("Layer", x, len(self.neurons[0].w))
@@ -233,7 +238,7 @@ class MLP(Module):
             A Value when the last layer has one neuron, else a list of Values.
 
         Raises:
-            TypeError: When `x` is a number.
+            TypeError: When `x` is a number or a Tensor.
             ValueError: When `x` is a batch or does not have ``nin`` elements.
         """
         _check_one_sample("MLP", x, len(self.layers[0].neurons[0].w))

@@ -548,3 +548,13 @@ def test_mixed_float32_float64_parameters_over_many_steps_match_torch(name, kwar
 def test_a_seed_numpy_refuses_is_an_error_naming_the_function(who, make, seed):
     with pytest.raises(ValueError, match=rf"^{who}: seed must be an int >= 0"):
         make(seed)
+
+
+def test_scalar_mlp_called_on_a_tensor_row_says_what_to_pass():
+    random.seed(0)
+    model = nn.MLP(2, [3, 1])
+    row = np.array([0.5, -1.0])
+    expected = model(row.tolist()).data
+    with pytest.raises(TypeError, match=r"^MLP: got a Tensor; .*\.tolist\(\)"):
+        model(Tensor(row))
+    assert model(row).data == expected  # a numpy row works
