@@ -28,15 +28,10 @@ def _check_one_sample(who: str, x: Any, nin: int) -> None:
         nin: The number of inputs the module takes.
 
     Raises:
-        TypeError: For a number (no length) or a Tensor.
+        TypeError: For a number (no length) or one Tensor row.
         ValueError: For a batch: an array or Tensor of 2 or more dimensions, or a list of rows.
     """
-    if isinstance(x, Tensor):  # its elements would be Tensors, which a Value cannot take
-        raise TypeError(
-            f"{who}: got a Tensor; the scalar {who} takes a list of numbers or Values: pass "
-            "t.tolist() (or t.data), or use the Tensor modules (nn.Linear) for Tensors"
-        )
-    shape = getattr(x, "shape", None)  # an ndarray
+    shape = getattr(x, "shape", None)  # an ndarray or a Tensor
     if shape is None and hasattr(x, "__len__"):
         rows = len(x) > 0 and (isinstance(x[0], (list, tuple)) or getattr(x[0], "ndim", 0) > 0)
         shape = (len(x), len(x[0])) if rows else (len(x),)
@@ -47,6 +42,11 @@ def _check_one_sample(who: str, x: Any, nin: int) -> None:
             f"{who}: got a batch of {shape[0]} samples (shape {tuple(shape)}), but the scalar "
             f"{who} takes one sample at a time: call it per sample, [model(row) for row in X], "
             "or use the Tensor modules for whole batches (nn.Sequential of nn.Linear layers)"
+        )
+    if isinstance(x, Tensor):  # its elements would be Tensors, which a Value cannot take
+        raise TypeError(
+            f"{who}: got a Tensor; the scalar {who} takes a list of numbers or Values: pass "
+            "t.tolist() (or t.data), or use the Tensor modules (nn.Linear) for Tensors"
         )
 
 
