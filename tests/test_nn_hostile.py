@@ -356,27 +356,32 @@ def test_fit_with_a_callback_that_raises_keeps_the_finished_epochs():
     assert [p.data for p in model.parameters()] == [p.data for p in reference.parameters()]
 
 
-def _train_tensor_model(seed, out):
-    model = nn.Sequential(nn.Linear(2, 8, seed=seed), nn.Tanh(), nn.Linear(8, 1, seed=seed + 1))
-    x, y = nn.data.moons(64, seed=seed)
-    losses = nn.fit(
-        model,
-        nn.mse_loss,
-        nn.Adam(model.parameters(), lr=0.01),
-        x,
-        y,
-        20,
-        batch_size=16,
-        progress=False,
-    )
-    out[seed] = (losses, model.state_dict())
+def _training_run(kind, seed):
+    """A model, its optimizer and fit's arguments; built up front (MLP draws from `random`)."""
+    if kind == "tensor":
+        model = nn.Sequential(nn.Linear(2, 8, seed=seed), nn.Tanh(), nn.Linear(8, 1, seed=seed + 1))
+        opt, kwargs = nn.Adam(model.parameters(), lr=0.01), {"batch_size": 16}
+    else:
+        random.seed(seed)
+        model = nn.MLP(2, [4, 1])
+        opt, kwargs = nn.SGD(model.parameters(), lr=0.05, momentum=0.9), {"compile": True}
+    x, y = nn.data.moons(32, seed=seed)
+    return model, opt, x, y, kwargs
 
 
-def test_two_models_trained_in_two_threads_match_sequential_training():
+def _train(run, out, key):
+    model, opt, x, y, kwargs = run
+    losses = nn.fit(model, nn.mse_loss, opt, x, y, 15, progress=False, **kwargs)
+    out[key] = (losses, model.state_dict())
+
+
+@pytest.mark.parametrize("kind", ["tensor", "scalar compiled"])
+def test_two_models_trained_in_two_threads_match_sequential_training(kind):
     sequential, parallel = {}, {}
     for seed in (0, 1):
-        _train_tensor_model(seed, sequential)
-    threads = [threading.Thread(target=_train_tensor_model, args=(s, parallel)) for s in (0, 1)]
+        _train(_training_run(kind, seed), sequential, seed)
+    runs = [_training_run(kind, seed) for seed in (0, 1)]
+    threads = [threading.Thread(target=_train, args=(runs[s], parallel, s)) for s in (0, 1)]
     for t in threads:
         t.start()
     for t in threads:
