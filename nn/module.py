@@ -101,6 +101,7 @@ class Module:
         yield prefix, self
         # An explicit stack instead of recursion into lists keeps the order obvious.
         stack: list[tuple[str, Any]] = list(reversed(list(self._children())))
+        seen_containers: set[int] = set()  # a list that holds itself is walked once
         while stack:
             name, obj = stack.pop()
             full = f"{prefix}.{name}" if prefix else name
@@ -110,7 +111,8 @@ class Module:
                 if obj.requires_grad and id(obj) not in seen_params:
                     seen_params.add(id(obj))
                     yield full, obj
-            else:
+            elif id(obj) not in seen_containers:
+                seen_containers.add(id(obj))
                 stack.extend(reversed([(f"{name}.{key}", item) for key, item in _items(obj)]))
 
     def parameters(self) -> list[Node]:
@@ -337,8 +339,12 @@ def _items(obj: Any) -> list[tuple[str, Any]]:
     return []
 
 
-def _child_lines(name: str, obj: Any) -> list[str]:
+def _child_lines(name: str, obj: Any, seen: set[int] | None = None) -> list[str]:
     """``(name): repr`` for each sub-module in an attribute (lists expanded by index)."""
     if isinstance(obj, Module):
         return [f"({name}): {obj!r}"]
-    return [line for key, item in _items(obj) for line in _child_lines(f"{name}.{key}", item)]
+    seen = set() if seen is None else seen
+    if id(obj) in seen:  # a list that holds itself
+        return []
+    seen.add(id(obj))
+    return [line for key, item in _items(obj) for line in _child_lines(f"{name}.{key}", item, seen)]

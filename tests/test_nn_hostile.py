@@ -563,3 +563,24 @@ def test_scalar_mlp_called_on_a_tensor_row_says_what_to_pass():
     with pytest.raises(TypeError, match=r"^MLP: got a Tensor; .*\.tolist\(\)"):
         model(Tensor(row))
     assert model(row).data == expected  # a numpy row works
+
+
+class _ListHoldingItself(nn.Module):
+    def __init__(self) -> None:
+        self.w = Value(1.0)
+        self.items = [self.w, Value(2.0)]
+        self.items.append(self.items)
+        self.again = self.items
+
+
+def test_a_list_that_holds_itself_is_walked_once_not_forever():
+    model = _ListHoldingItself()
+    assert [name for name, _ in model.named_parameters()] == ["w", "items.1"]
+    model.items.append(nn.Dropout(0.5))
+    assert repr(model).splitlines() == [
+        "_ListHoldingItself(",
+        "  (items.3): Dropout(p=0.5)",
+        "  (again.3): Dropout(p=0.5)",
+        ")",
+    ]
+    assert not model.eval().items[3].training
