@@ -14,6 +14,7 @@ other difference raises `ValueError` naming the loss and both shapes.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -46,8 +47,12 @@ def _as_array(name: str, target: Any) -> np.ndarray:
         arr = np.asarray(target)  # no dtype yet: None or a Value becomes an object array
     except ValueError:  # a ragged list
         arr = np.asarray(None)
-    if arr.dtype == object and any(isinstance(v, Node) for v in arr.ravel()):
-        raise TypeError(detach)
+    if arr.dtype == object:
+        items = arr.ravel().tolist()
+        if any(isinstance(v, Node) for v in items):
+            raise TypeError(detach)
+        if all(isinstance(v, numbers.Real) for v in items):  # Fractions: numbers after all
+            arr = arr.astype(np.float64)
     if arr.dtype.kind not in "biuf":
         raise TypeError(
             f"{name}: expected the target as numbers (a Tensor, array or list), "

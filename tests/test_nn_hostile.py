@@ -126,6 +126,14 @@ def test_loss_of_none_target_is_an_error_not_nan(loss):
         loss([Value(0.5)], [None])
 
 
+def test_loss_targets_of_fractions_are_numbers():
+    from fractions import Fraction
+
+    pred = [Value(1.0), Value(0.0)]
+    assert nn.mse_loss(pred, [Fraction(1, 2), Fraction(-1, 4)]).data == (0.25 + 0.0625) / 2
+    assert nn.mse_loss(Tensor(np.array([1.0])), [Fraction(3, 2)]).item() == 0.25
+
+
 @pytest.mark.parametrize("loss", [nn.mse_loss, nn.l1_loss, nn.cross_entropy])
 @pytest.mark.parametrize("kind", ["Value", "Tensor"])
 def test_loss_refuses_a_target_that_requires_grad(loss, kind):
