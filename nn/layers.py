@@ -184,6 +184,10 @@ class Sequential(Module):
         """The module at `index`, or a `Sequential` of the same modules for a slice."""
         if isinstance(index, slice):
             return Sequential(*self.modules[index])
+        if isinstance(index, bool) or not isinstance(index, numbers.Integral):
+            raise TypeError(
+                f"Sequential: index must be an int or a slice, got {type(index).__name__}"
+            )
         try:
             return self.modules[index]
         except IndexError:

@@ -422,6 +422,9 @@ def test_sequential_index_out_of_range_and_slices():
     model = tensor_model()
     with pytest.raises(IndexError, match=r"^Sequential: index 5 is out of range for 3 modules"):
         model[5]
+    with pytest.raises(TypeError, match=r"^Sequential: index must be an int or a slice, got str"):
+        model["0"]
+    assert model[np.int64(-1)] is model.modules[2]
     head = model[:2]
     assert isinstance(head, nn.Sequential)
     assert head[0] is model[0]
