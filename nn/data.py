@@ -7,6 +7,7 @@ same arrays on every machine. Each returns ``(X, y)``: ``X`` a float64 array of 
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Iterator
 from typing import Any
@@ -24,9 +25,21 @@ def _check_count(name: str, arg: str, n: Any) -> int:
     return int(n)
 
 
+def _generator(name: str, seed: Seed) -> np.random.Generator:
+    """``numpy.random.default_rng(seed)``, or a ValueError naming `name` for a bad seed."""
+    try:
+        return np.random.default_rng(seed)
+    except (TypeError, ValueError):  # numpy's message names neither the function nor the fix
+        raise ValueError(
+            f"{name}: seed must be an int >= 0, a numpy.random.Generator or None, got {seed!r}"
+        ) from None
+
+
 def _check_noise(name: str, noise: Any) -> float:
-    if not isinstance(noise, numbers.Real) or noise < 0:
+    if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or noise < 0:
         raise ValueError(f"{name}: noise must be a number >= 0, got {noise!r}")
+    if not math.isfinite(noise):  # nan or inf would give points of nan or inf
+        raise ValueError(f"{name}: noise must be finite (a standard deviation), got {noise!r}")
     return float(noise)
 
 
@@ -44,7 +57,7 @@ def moons(n: int, noise: float = 0.1, seed: Seed = 0) -> tuple[np.ndarray, np.nd
         The points come shuffled.
 
     Raises:
-        ValueError: For ``n <= 0`` or a negative noise.
+        ValueError: For ``n <= 0``, a negative or non-finite noise, or a bad seed.
 
     Example:
         >>> X, y = moons(100)
@@ -53,7 +66,7 @@ def moons(n: int, noise: float = 0.1, seed: Seed = 0) -> tuple[np.ndarray, np.nd
     """
     n = _check_count("moons", "n", n)
     noise = _check_noise("moons", noise)
-    rng = np.random.default_rng(seed)
+    rng = _generator("moons", seed)
     n_out = n // 2
     n_in = n - n_out
     t_out = np.linspace(0.0, np.pi, n_out)
@@ -87,7 +100,8 @@ def circles(
         The points come shuffled.
 
     Raises:
-        ValueError: For ``n <= 0``, a negative noise, or a factor outside (0, 1).
+        ValueError: For ``n <= 0``, a negative or non-finite noise, a factor outside
+            (0, 1), or a bad seed.
 
     Example:
         >>> X, y = circles(10, noise=0.0)
@@ -98,7 +112,7 @@ def circles(
     noise = _check_noise("circles", noise)
     if not isinstance(factor, numbers.Real) or not 0 < factor < 1:
         raise ValueError(f"circles: factor must be in (0, 1), got {factor!r}")
-    rng = np.random.default_rng(seed)
+    rng = _generator("circles", seed)
     n_out = n // 2
     n_in = n - n_out
     t_out = np.linspace(0.0, 2 * np.pi, n_out, endpoint=False)
@@ -132,7 +146,7 @@ def spiral(n: int, classes: int = 3, seed: Seed = 0) -> tuple[np.ndarray, np.nda
         int64, in ``0 .. classes - 1``, ordered class by class as in cs231n.
 
     Raises:
-        ValueError: For ``n <= 0`` or ``classes <= 0``.
+        ValueError: For ``n <= 0``, ``classes <= 0`` or a bad seed.
 
     Example:
         >>> X, y = spiral(100, classes=3)
@@ -141,7 +155,7 @@ def spiral(n: int, classes: int = 3, seed: Seed = 0) -> tuple[np.ndarray, np.nda
     """
     n = _check_count("spiral", "n", n)
     classes = _check_count("spiral", "classes", classes)
-    rng = np.random.default_rng(seed)
+    rng = _generator("spiral", seed)
     X = np.zeros((n * classes, 2))
     y = np.zeros(n * classes, dtype=np.int64)
     for j in range(classes):
@@ -200,7 +214,8 @@ def batches(
         An iterator of ``(Xb, yb)`` array pairs.
 
     Raises:
-        ValueError: For ``batch_size <= 0`` or when `X` and `y` have different lengths.
+        ValueError: For ``batch_size <= 0``, a 0-d or ragged `X` or `y`, `X` and `y` of
+            different lengths, or a bad seed.
 
     Example:
         >>> X, y = np.arange(10).reshape(5, 2), np.arange(5)
@@ -208,14 +223,31 @@ def batches(
         [[0, 1], [2, 3], [4]]
     """
     batch_size = _check_count("batches", "batch_size", batch_size)
-    X, y = np.asarray(X), np.asarray(y)
+    X, y = _rows("batches", "X", X), _rows("batches", "y", y)
     if len(X) != len(y):
         raise ValueError(
             f"batches: X and y must have the same number of rows, got {len(X)} and {len(y)}"
         )
-    order = np.random.default_rng(seed).permutation(len(X)) if shuffle else np.arange(len(X))
+    order = _generator("batches", seed).permutation(len(X)) if shuffle else np.arange(len(X))
     # Checked above, iterated below: errors surface at the call, not at the first batch.
     return _iterate(X, y, order, batch_size)
+
+
+def _rows(name: str, arg: str, data: Any) -> np.ndarray:
+    """`data` as an array with a first axis (one row per sample), or a ValueError."""
+    try:
+        arr = np.asarray(data)
+    except ValueError:  # a ragged list
+        raise ValueError(
+            f"{name}: {arg} must be a rectangular array (every row the same length), got "
+            "rows of different lengths"
+        ) from None
+    if arr.ndim == 0:
+        raise ValueError(
+            f"{name}: {arg} must have a first axis, one row per sample, got "
+            f"{type(data).__name__} {data!r} (0-d)"
+        )
+    return arr
 
 
 def _iterate(

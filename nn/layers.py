@@ -9,11 +9,12 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
 from autograd import Tensor
+from nn.data import _generator
 from nn.module import Module
 
 __all__ = ["Linear", "ReLU", "Sequential", "Sigmoid", "Tanh"]
@@ -42,7 +43,7 @@ class Linear(Module):
         dtype: The parameters' floating dtype (``np.float32`` for a float32 model).
 
     Raises:
-        ValueError: For ``nin < 1`` or ``nout < 1``.
+        ValueError: For ``nin < 1``, ``nout < 1`` or a seed numpy refuses (``-1``).
 
     Example:
         >>> layer = Linear(3, 2, seed=0)
@@ -64,7 +65,7 @@ class Linear(Module):
         for arg, value in (("nin", nin), ("nout", nout)):
             if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
                 raise ValueError(f"Linear: {arg} must be a positive int, got {value!r}")
-        rng = np.random.default_rng(seed)
+        rng = _generator("Linear", seed)
         bound = 1.0 / math.sqrt(nin)
         self.nin, self.nout = int(nin), int(nout)
         self.weight = Tensor(
@@ -175,8 +176,24 @@ class Sequential(Module):
             x = m(x)
         return x
 
-    def __getitem__(self, index: int) -> Module:
-        return self.modules[index]
+    @overload
+    def __getitem__(self, index: int) -> Module: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequential: ...
+    def __getitem__(self, index: int | slice) -> Module:
+        """The module at `index`, or a `Sequential` of the same modules for a slice."""
+        if isinstance(index, slice):
+            return Sequential(*self.modules[index])
+        if isinstance(index, bool) or not isinstance(index, numbers.Integral):
+            raise TypeError(
+                f"Sequential: index must be an int or a slice, got {type(index).__name__}"
+            )
+        try:
+            return self.modules[index]
+        except IndexError:
+            raise IndexError(
+                f"Sequential: index {index} is out of range for {len(self.modules)} modules"
+            ) from None
 
     def __len__(self) -> int:
         return len(self.modules)
@@ -195,7 +212,7 @@ class Dropout(Module):
         seed: An int or ``numpy.random.Generator`` for reproducible masks, or None.
 
     Raises:
-        ValueError: For `p` outside [0, 1].
+        ValueError: For `p` outside [0, 1], or a seed numpy refuses (``-1``).
     """
 
     p: float
@@ -205,7 +222,7 @@ class Dropout(Module):
         if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0.0 <= p <= 1.0:
             raise ValueError(f"Dropout: p must be a probability in [0, 1], got {p!r}")
         self.p = float(p)
-        self._rng = np.random.default_rng(seed)
+        self._rng = _generator("Dropout", seed)
 
     def forward(self, x: Any) -> Tensor:
         """Apply dropout (in training mode) to a Tensor or array."""
@@ -234,7 +251,8 @@ class LayerNorm(Module):
         dtype: The parameters' floating dtype.
 
     Raises:
-        ValueError: For ``n < 1``.
+        ValueError: For ``n < 1``, or an `eps` that is not a finite number >= 0 (a negative
+            one makes the square root of a constant row nan).
     """
 
     n: int
@@ -245,6 +263,8 @@ class LayerNorm(Module):
     def __init__(self, n: int, eps: float = 1e-5, *, dtype: Any = np.float64) -> None:
         if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
             raise ValueError(f"LayerNorm: n must be a positive int, got {n!r}")
+        if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not 0 <= eps < math.inf:
+            raise ValueError(f"LayerNorm: eps must be a finite number >= 0, got {eps!r}")
         self.n = int(n)
         self.eps = float(eps)
         self.weight = Tensor(np.ones(self.n), requires_grad=True, dtype=dtype, label="weight")

@@ -14,6 +14,7 @@ other difference raises `ValueError` naming the loss and both shapes.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -21,6 +22,7 @@ import numpy as np
 
 import autograd
 from autograd import Tensor, Value
+from autograd.engine import Node
 
 __all__ = ["binary_cross_entropy", "cross_entropy", "hinge_loss", "l1_loss", "mse_loss"]
 
@@ -28,16 +30,35 @@ __all__ = ["binary_cross_entropy", "cross_entropy", "hinge_loss", "l1_loss", "ms
 
 
 def _as_array(name: str, target: Any) -> np.ndarray:
-    """A target (Tensor, array, number or nested list of numbers) as a float64 array."""
-    data = getattr(target, "data", target) if not isinstance(target, np.ndarray) else target
+    """A target (Tensor, array, number or nested list of numbers) as a float64 array.
+
+    Refuses what is not numbers (None would become nan) and graph nodes (a target is a
+    constant: a Value or a Tensor that requires grad would be detached silently).
+    """
+    detach = (
+        f"{name}: the target is part of a graph (it requires grad), but a loss's target is a "
+        "constant and would be detached silently; pass target.detach() (or plain numbers)"
+    )
+    if isinstance(target, Tensor) and not target.requires_grad:
+        target = target.data
+    elif isinstance(target, Node):
+        raise TypeError(detach)
     try:
-        arr = np.asarray(data, dtype=np.float64)
-    except (TypeError, ValueError):
+        arr = np.asarray(target)  # no dtype yet: None or a Value becomes an object array
+    except ValueError:  # a ragged list
+        arr = np.asarray(None)
+    if arr.dtype == object:
+        items = arr.ravel().tolist()
+        if any(isinstance(v, Node) for v in items):
+            raise TypeError(detach)
+        if all(isinstance(v, numbers.Real) for v in items):  # Fractions: numbers after all
+            arr = arr.astype(np.float64)
+    if arr.dtype.kind not in "biuf":
         raise TypeError(
             f"{name}: expected the target as numbers (a Tensor, array or list), "
-            f"got {type(target).__name__}"
-        ) from None
-    return arr
+            f"got {type(target).__name__} (dtype {arr.dtype})"
+        )
+    return arr.astype(np.float64)
 
 
 def _value_grid(name: str, pred: Any) -> tuple[list[Any], tuple[int, ...]]:
@@ -97,6 +118,14 @@ def _check_nonempty(name: str, pred: Tensor) -> None:
         raise ValueError(f"{name}: got an empty batch")
 
 
+def _check_probabilities(name: str, target: np.ndarray) -> None:
+    bad = target[~((target >= 0) & (target <= 1))]
+    if bad.size:
+        raise ValueError(
+            f"{name}: targets must be in [0, 1] (as in PyTorch), got {float(bad.ravel()[0]):g}"
+        )
+
+
 def _check_labels(name: str, labels: np.ndarray) -> None:
     bad = labels[(labels != 1) & (labels != -1)]
     if bad.size:
@@ -144,7 +173,7 @@ def binary_cross_entropy(prob: Any, target: Any) -> Any:
         A one-element Tensor, or a Value.
 
     Raises:
-        ValueError: When the shapes differ, or a probability is outside [0, 1].
+        ValueError: When the shapes differ, or a probability or a target is outside [0, 1].
 
     Example:
         >>> from autograd import Value
@@ -156,9 +185,12 @@ def binary_cross_entropy(prob: Any, target: Any) -> Any:
     if tensor is not None:
         _check_nonempty(name, tensor)
         t = _tensor_target(name, tensor, target)
+        _check_probabilities(name, t)
         return autograd.binary_cross_entropy(tensor, t).mean()
     preds, shape = _value_grid(name, prob)
-    targets = _match(name, shape, _as_array(name, target)).ravel().tolist()
+    target_arr = _match(name, shape, _as_array(name, target))
+    _check_probabilities(name, target_arr)
+    targets = target_arr.ravel().tolist()
     terms = [
         autograd.binary_cross_entropy(p if isinstance(p, Value) else Value(p), t)
         for p, t in zip(preds, targets, strict=True)
@@ -230,6 +262,8 @@ def cross_entropy(logits: Any, target: Any) -> Any:
 def _dense_target(name: str, shape: tuple[int, int], target: np.ndarray) -> np.ndarray:
     """Class indices or one-hot rows as an (N, C) float array of target probabilities."""
     n, c = shape
+    if c == 0:
+        raise ValueError(f"{name}: logits have shape {shape}; expected at least one class (C >= 1)")
     if target.shape == (n, c):
         return target
     if target.shape in ((n,), (n, 1)):

@@ -1,17 +1,18 @@
 """`Module`: the base of every model, with parameter discovery, state dicts and files.
 
 A module finds its parameters by looking at its attributes in the order they were set:
-a `Value`, a `Tensor` that requires grad, a sub-`Module`, or a list or tuple of these.
+a `Value`, a `Tensor` that requires grad, a sub-`Module`, or a list, tuple or dict of these.
 So ``self.w = [Value(...) ...]; self.b = Value(0.0)`` is all a subclass needs to do.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import zipfile
 import zlib
 from collections.abc import Iterator, Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import Any, BinaryIO, ClassVar, TypeVar
 
 import numpy as np
 
@@ -27,9 +28,10 @@ class Module:
     """Base class of models: subclasses set attributes in `__init__` and define `forward`.
 
     Parameters are discovered from attributes, in the order they were assigned: a `Value`
-    (always a parameter), a `Tensor` with ``requires_grad=True``, a sub-`Module`, or a list
-    or tuple of these (nested lists too). Their names join attribute names and list
-    indices with dots, as in PyTorch: ``layers.0.neurons.1.w.0``, ``0.weight``.
+    (always a parameter), a `Tensor` with ``requires_grad=True``, a sub-`Module`, or a list,
+    tuple or dict of these (nested too). Their names join attribute names, list indices and
+    dict keys with dots, as in PyTorch: ``layers.0.neurons.1.w.0``, ``0.weight``,
+    ``heads.a.weight``.
 
     Example:
         >>> from autograd import Value
@@ -99,6 +101,7 @@ class Module:
         yield prefix, self
         # An explicit stack instead of recursion into lists keeps the order obvious.
         stack: list[tuple[str, Any]] = list(reversed(list(self._children())))
+        seen_containers: set[int] = set()  # a list that holds itself is walked once
         while stack:
             name, obj = stack.pop()
             full = f"{prefix}.{name}" if prefix else name
@@ -108,8 +111,9 @@ class Module:
                 if obj.requires_grad and id(obj) not in seen_params:
                     seen_params.add(id(obj))
                     yield full, obj
-            elif isinstance(obj, (list, tuple)):
-                stack.extend(reversed([(f"{name}.{i}", item) for i, item in enumerate(obj)]))
+            elif id(obj) not in seen_containers:
+                seen_containers.add(id(obj))
+                stack.extend(reversed([(f"{name}.{key}", item) for key, item in _items(obj)]))
 
     def parameters(self) -> list[Node]:
         """Every parameter once, in definition order (shared ones at their first place).
@@ -144,9 +148,16 @@ class Module:
                 `named_parameters`, the parameters' shapes, and real numbers.
 
         Raises:
+            TypeError: When `state` is not a mapping.
             ValueError: Listing every missing name, every unexpected name, every name whose
-                shape differs and every entry that is not real numbers. Nothing is loaded then.
+                shape differs, every entry that is not real numbers and every one too large
+                for its parameter's dtype (1e300 for float32). Nothing is loaded then.
         """
+        if not isinstance(state, Mapping):
+            raise TypeError(
+                "load_state_dict: expected a mapping {name: array} such as state_dict() "
+                f"returns, got {type(state).__name__}"
+            )
         self._load(state, "load_state_dict: the state")
 
     def _load(self, state: Mapping[str, Any], what: str) -> None:
@@ -158,6 +169,7 @@ class Module:
             "unexpected": [name for name in state if name not in params],
             "wrong shape": [],
             "not real numbers": [],
+            "too large for the dtype": [],
         }
         for name, p in params.items():
             if name not in state:
@@ -172,6 +184,8 @@ class Module:
             elif arr.shape != np.shape(p.data):
                 want = np.shape(p.data)
                 problems["wrong shape"].append(f"{name} (expected shape {want}, got {arr.shape})")
+            elif _overflows(arr, p):
+                problems["too large for the dtype"].append(f"{name} ({np.asarray(p.data).dtype})")
             else:
                 arrays[name] = arr
         found = [f"{kind} {', '.join(names)}" for kind, names in problems.items() if names]
@@ -189,11 +203,33 @@ class Module:
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write `state_dict` to `path` as a numpy ``.npz`` archive (no suffix is added).
 
+        The archive is written beside `path` and then moved onto it, so a save that fails
+        (a full disk) leaves any earlier file at `path` as it was.
+
         Args:
             path: The file to write, exactly as given; `load` reads it back.
+
+        Raises:
+            IsADirectoryError: When `path` is a directory.
+            FileNotFoundError: When the folder of `path` does not exist.
         """
-        with open(path, "wb") as f:
-            np.savez(f, **self.state_dict())  # type: ignore[arg-type]
+        target = os.fspath(path)
+        if os.path.isdir(target):
+            raise IsADirectoryError(
+                f"save: {target} is a directory; pass a file in it, e.g. "
+                f"{os.path.join(target, 'model.npz')}"
+            )
+        folder = os.path.dirname(target)
+        if folder and not os.path.isdir(folder):
+            raise FileNotFoundError(f"save: the folder {folder} of {target} does not exist")
+        partial = f"{target}.{secrets.token_hex(4)}.partial"
+        try:
+            with open(partial, "xb") as f:  # a fresh name: no other save writes into it
+                _write_npz(f, self.state_dict())
+            os.replace(partial, target)
+        finally:
+            if os.path.exists(partial):
+                os.remove(partial)
 
     def load(self: M, path: str | os.PathLike[str]) -> M:
         """Read a file written by `save` into this module's parameters, bit for bit.
@@ -222,7 +258,12 @@ class Module:
         """Set training mode (evaluation mode for ``mode=False``) here and in every sub-module.
 
         `Dropout` drops elements only in training mode. Returns self.
+
+        Raises:
+            ValueError: When `mode` is not a bool (as in PyTorch).
         """
+        if not isinstance(mode, (bool, np.bool_)):  # bool("False") would be True
+            raise ValueError(f"train: mode must be a bool, got {mode!r}")
         for _, module in self.named_modules():
             module.training = bool(mode)
         return self
@@ -248,6 +289,18 @@ class Module:
         return head + body + "\n)"
 
 
+def _write_npz(f: BinaryIO, state: dict[str, np.ndarray]) -> None:
+    """Write `state` as an uncompressed ``.npz`` archive, one ``NAME.npy`` member per array.
+
+    ``np.savez(f, **state)`` would take a parameter named ``file`` or ``allow_pickle`` for
+    its own argument.
+    """
+    with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED) as archive:
+        for name, arr in state.items():
+            with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, arr, allow_pickle=False)
+
+
 def _read_npz(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     """Every array of the ``.npz`` archive at `path`, or a ValueError naming the file."""
     name = os.fspath(path)
@@ -268,10 +321,30 @@ def _read_npz(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     )
 
 
-def _child_lines(name: str, obj: Any) -> list[str]:
+def _overflows(arr: np.ndarray, p: Node) -> bool:
+    """Whether finite numbers in `arr` would become inf in the dtype of `p` (float32)."""
+    dtype = np.asarray(p.data).dtype
+    if arr.dtype.kind != "f" or np.finfo(dtype).max >= np.finfo(arr.dtype).max:
+        return False
+    finite = arr[np.isfinite(arr)]
+    return bool(finite.size) and bool(np.abs(finite).max() > np.finfo(dtype).max)
+
+
+def _items(obj: Any) -> list[tuple[str, Any]]:
+    """The (name, item) pairs inside a list, tuple or dict attribute ([] for anything else)."""
+    if isinstance(obj, (list, tuple)):
+        return [(str(i), item) for i, item in enumerate(obj)]
+    if isinstance(obj, dict):
+        return [(str(key), item) for key, item in obj.items()]
+    return []
+
+
+def _child_lines(name: str, obj: Any, seen: set[int] | None = None) -> list[str]:
     """``(name): repr`` for each sub-module in an attribute (lists expanded by index)."""
     if isinstance(obj, Module):
         return [f"({name}): {obj!r}"]
-    if isinstance(obj, (list, tuple)):
-        return [line for i, item in enumerate(obj) for line in _child_lines(f"{name}.{i}", item)]
-    return []
+    seen = set() if seen is None else seen
+    if id(obj) in seen:  # a list that holds itself
+        return []
+    seen.add(id(obj))
+    return [line for key, item in _items(obj) for line in _child_lines(f"{name}.{key}", item, seen)]

@@ -65,7 +65,19 @@ class Optimizer:
             p.zero_grad()  # the node kind knows its empty gradient
 
     def step(self) -> None:
-        """Update every parameter that has a gradient (a Tensor with grad None is skipped)."""
+        """Update every parameter that has a gradient (a Tensor with grad None is skipped).
+
+        Raises:
+            ValueError: When a gradient's shape is not its parameter's (a ``.grad`` set by
+                hand); every shape is checked first, so then no parameter is changed.
+        """
+        for i, p in enumerate(self.params):
+            if not isinstance(p, Value) and p.grad is not None and np.shape(p.grad) != p.data.shape:
+                raise ValueError(
+                    f"{type(self).__name__}: parameter {i} has shape {p.data.shape} but its "
+                    f"gradient has shape {np.shape(p.grad)}; set .grad to an array of the "
+                    "parameter's shape (or zero_grad() and run backward again)"
+                )
         for p in self.params:
             if p.grad is None:
                 continue

@@ -11,7 +11,7 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
-from autograd import Value
+from autograd import Tensor, Value
 from nn.module import Module
 
 __all__ = ["MLP", "Layer", "Neuron"]
@@ -28,7 +28,7 @@ def _check_one_sample(who: str, x: Any, nin: int) -> None:
         nin: The number of inputs the module takes.
 
     Raises:
-        TypeError: For a number (no length).
+        TypeError: For a number (no length) or one Tensor row.
         ValueError: For a batch: an array or Tensor of 2 or more dimensions, or a list of rows.
     """
     shape = getattr(x, "shape", None)  # an ndarray or a Tensor
@@ -43,6 +43,18 @@ def _check_one_sample(who: str, x: Any, nin: int) -> None:
             f"{who} takes one sample at a time: call it per sample, [model(row) for row in X], "
             "or use the Tensor modules for whole batches (nn.Sequential of nn.Linear layers)"
         )
+    if isinstance(x, Tensor):  # its elements would be Tensors, which a Value cannot take
+        raise TypeError(
+            f"{who}: got a Tensor; the scalar {who} takes a list of numbers or Values: pass "
+            "t.tolist() (or t.data), or use the Tensor modules (nn.Linear) for Tensors"
+        )
+
+
+def _check_size(who: str, arg: str, n: Any) -> int:
+    """`n` as a positive int (numpy ints too); bools and floats are refused."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+        raise ValueError(f"{who}: {arg} must be a positive int, got {n!r}")
+    return int(n)
 
 
 class Neuron(Module):
@@ -69,8 +81,7 @@ class Neuron(Module):
     _repr_children = False
 
     def __init__(self, nin: int, nonlin: bool = True, activation: str = "relu") -> None:
-        if not isinstance(nin, int) or nin < 1:
-            raise ValueError(f"Neuron: nin must be a positive int, got {nin!r}")
+        nin = _check_size("Neuron", "nin", nin)
         if activation not in ACTIVATIONS:
             raise ValueError(
                 f"Neuron: activation must be one of 'relu', 'tanh', 'sigmoid', got {activation!r}"
@@ -90,7 +101,7 @@ class Neuron(Module):
             A Value.
 
         Raises:
-            TypeError: When `x` is a number.
+            TypeError: When `x` is a number or a Tensor.
             ValueError: When `x` is a batch or does not have ``nin`` elements.
         """
         _check_one_sample("Neuron", x, len(self.w))
@@ -142,8 +153,7 @@ class Layer(Module):
     _repr_children = False
 
     def __init__(self, nin: int, nout: int, **kwargs: Any) -> None:
-        if not isinstance(nout, int) or nout < 1:
-            raise ValueError(f"Layer: nout must be a positive int, got {nout!r}")
+        nout = _check_size("Layer", "nout", nout)
         self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
 
     def forward(self, x: Sequence[Any]) -> Value | list[Value]:
@@ -156,7 +166,7 @@ class Layer(Module):
             A Value when the layer has one neuron, else a list of Values.
 
         Raises:
-            TypeError: When `x` is a number.
+            TypeError: When `x` is a number or a Tensor.
             ValueError: When `x` is a batch or does not have ``nin`` elements.
         """
         _check_one_sample("Layer", x, len(self.neurons[0].w))
@@ -228,7 +238,7 @@ class MLP(Module):
             A Value when the last layer has one neuron, else a list of Values.
 
         Raises:
-            TypeError: When `x` is a number.
+            TypeError: When `x` is a number or a Tensor.
             ValueError: When `x` is a batch or does not have ``nin`` elements.
         """
         _check_one_sample("MLP", x, len(self.layers[0].neurons[0].w))
