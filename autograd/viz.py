@@ -372,7 +372,7 @@ class Scene:
             return "output"
         if node.parents:
             return "inner"
-        if node.label and node.requires_grad:
+        if label_text(node) and node.requires_grad:
             return "input"
         return "const"  # a number mixed into an expression, or a Tensor without gradient
 
@@ -414,7 +414,7 @@ class Scene:
         return dot
 
     def _record(self, dot: Drawing, node: Node) -> None:
-        name = self.names.get(id(node), node.label)
+        name = self.names.get(id(node), label_text(node))
         current = self.current is not None and self.current.node is node
         kind = self.kind(node)
         attrs = {"shape": "Mrecord", "style": "filled", **STYLE[kind]}
@@ -640,6 +640,12 @@ def array_text(a: np.ndarray, digits: int = 4, threshold: int = SMALL_TENSOR) ->
     return text
 
 
+def label_text(node: Node) -> str:
+    """A node's label as text: '' for none, and ``str`` of a label that is no string (7)."""
+    label = node.label
+    return label if isinstance(label, str) else "" if label is None else str(label)
+
+
 def is_tensor(node: Node) -> bool:
     """Whether `node` holds an array (a Tensor) rather than a float."""
     return isinstance(node.data, np.ndarray)
@@ -778,15 +784,20 @@ def value_text(x: Any, digits: int = 4, threshold: int = SMALL_TENSOR) -> str:
         return " ".join(array_text(a, digits, threshold).split())
     if a.size == 0:
         return f"{a.shape} empty"
-    lo, hi = np.min(a), np.max(a)
+    nan = np.isnan(a) if a.dtype.kind == "f" else np.zeros(a.shape, bool)
+    if nan.all():
+        return f"{a.shape} all nan"
+    numbers = a[~nan]  # a range with nan would be 'from nan to nan'
+    lo, hi = np.min(numbers), np.max(numbers)
+    and_nan = ", and nan" if nan.any() else ""
     if lo == hi:
-        return f"{a.shape} all {num(lo, digits)}"
-    return f"{a.shape} from {num(lo, digits)} to {num(hi, digits)}"
+        return f"{a.shape} all {num(lo, digits)}{and_nan}"
+    return f"{a.shape} from {num(lo, digits)} to {num(hi, digits)}{and_nan}"
 
 
 def display_name(node: Node, names: dict[int, str]) -> str:
     """A node's name in captions: its parameter name or label, else what it is and holds."""
-    name = names.get(id(node), node.label)
+    name = names.get(id(node), label_text(node))
     if name:
         return name
     if is_tensor(node):

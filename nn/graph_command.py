@@ -14,6 +14,7 @@ from __future__ import annotations
 import keyword
 import math
 import sys
+import unicodedata
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -90,7 +91,7 @@ def _assignments(items: Sequence[str]) -> dict[str, float]:
     values: dict[str, float] = {}
     for item in items:
         name, sep, text = item.partition("=")
-        name = name.strip()
+        name = unicodedata.normalize("NFKC", name.strip())  # as Python reads the expression
         if not sep:
             raise CommandError(f"expected NAME=VALUE, got {item!r}")
         if not name.isidentifier() or keyword.iskeyword(name):

@@ -1,0 +1,203 @@
+"""Hostile input to what users see and type: the expression parser, the command line,
+draw_graph and the step-through page. Each test is a bug that was found, or an edge that
+matters; the references are closed forms (float's own limits, numpy's nan-aware range)."""
+
+from __future__ import annotations
+
+import ast
+import json
+import math
+import re
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import autograd.expression
+from autograd import Tensor, Value, draw_graph, step_through
+from autograd.expression import ExpressionError, evaluate
+from autograd.viz import value_text
+from nn.cli import main
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is missing")
+
+
+def refusal(expression: str, **data: float) -> ExpressionError:
+    with pytest.raises(ExpressionError) as info:
+        evaluate(expression, {name: Value(v, label=name) for name, v in data.items()})
+    return info.value
+
+
+# ------------------------------------------------------------------ the expression parser
+
+
+def is_finite_float(literal: str) -> bool:
+    """The reference: whether Python reads `literal` as a finite float."""
+    try:
+        return math.isfinite(float(literal if literal[:2] != "0x" else int(literal, 16)))
+    except OverflowError:
+        return False
+
+
+@pytest.mark.parametrize(
+    "literal",
+    ["1e309", "1" + "0" * 400, "1" + "0" * 5000, "0x1" + "0" * 300],
+    ids=["1e309", "int 401 digits", "int 5001 digits", "hex 301 digits"],
+)
+def test_a_literal_beyond_floats_is_refused_at_its_column(literal: str) -> None:
+    assert not is_finite_float(literal)
+    err = refusal(f"x * {literal} - x", x=1.0)
+    assert err.column == 5
+    assert str(err).startswith("refused number at column 5: ")
+    assert "largest float" in str(err)
+    assert "digits" not in str(err)
+
+
+def test_a_literal_near_the_float_limit_is_kept() -> None:
+    assert evaluate("1.7e308", {}).data == 1.7e308
+    assert evaluate("1e-400", {}).data == 0.0  # an underflow is a number, as in Python
+
+
+@pytest.mark.parametrize(
+    "expression",
+    ["+" * 100_000 + "1", "-" * 5000 + "x", "+".join(["x"] * 20_000)],
+    ids=["100000 unary +", "5000 unary -", "20000 terms"],
+)
+def test_a_too_deep_expression_says_so_and_how_to_fix_it(expression: str) -> None:
+    err = refusal(expression, x=1.0)
+    text = str(err)
+    assert text.startswith("refused an expression nested too deeply"), text
+    assert "split it" in text
+    assert "recursion" not in text
+
+
+def test_many_offences_cost_one_error_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every offence used to be described (its source segment cut out of the whole text),
+    # which made 3,000 unknown names take seconds; only the leftmost is reported.
+    segments: list[object] = []
+    original = ast.get_source_segment
+
+    def counting(source: str, node: ast.AST, **kwargs: Any) -> str | None:
+        segments.append(node)
+        return original(source, node, **kwargs)
+
+    monkeypatch.setattr(autograd.expression.ast, "get_source_segment", counting)
+    err = refusal("x + " + " + ".join(f"y{i}" for i in range(2000)) + " + 1 // 2", x=1.0)
+    assert str(err).startswith("refused unknown variable 'y0' at column 5")
+    assert len(segments) == 1
+
+
+def test_a_compatibility_spelling_of_a_name_is_that_name() -> None:
+    # Python reads identifiers in NFKC form: a fullwidth x is x.
+    x = Value(3.0, label="x")
+    assert evaluate("\uff58 * 2", {"\uff58": x}).data == 6.0
+
+
+# --------------------------------------------------------------------- the command line
+
+
+def test_cli_variable_names_are_read_as_python_reads_them(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = main(["graph", "\uff58*y", "\uff58=3", "y=2"])
+    _out, err = capsys.readouterr()
+    assert code == 0, err
+    assert re.search(r"^x\s+3\s+2$", err, re.M), err  # d(x*y)/dx = y = 2
+    assert main(["graph", "x", "x=1", "\uff58=2"]) == 2
+    assert capsys.readouterr().err == "chainrule: graph: variable 'x' is given twice\n"
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "start"),
+    [
+        (["graph", "x", "x=1", "--bogus"], 2, "chainrule: unrecognized arguments: --bogus"),
+        (["graph", "x", "x=1", "-o"], 2, "chainrule: argument -o/--output: expected one"),
+        (["graph", "x", "x=1", "-o", "g.pdf"], 2, "chainrule: graph: refused output file"),
+        (["graph", "x*1e309", "x=1"], 2, "chainrule: graph: refused number at column 3"),
+        (["graph", "+" * 9999 + "x", "x=1"], 2, "chainrule: graph: refused an expression"),
+        (["demo", "--epochs", "0"], 2, "chainrule: demo: --epochs must be at least 1, got 0"),
+        (["demo", "--epochs", "-3"], 2, "chainrule: demo: --epochs must be at least 1"),
+        (["demo", "--epochs"], 2, "chainrule: argument --epochs: expected one argument"),
+        (["nope"], 2, "chainrule: argument {graph,demo}: invalid choice: 'nope'"),
+    ],
+)
+def test_cli_errors_are_one_line_with_a_nonzero_code(
+    capsys: pytest.CaptureFixture[str], argv: list[str], code: int, start: str
+) -> None:
+    assert main(argv) == code
+    err = capsys.readouterr().err
+    assert err.startswith(start), err
+    assert err.count("\n") == 1
+    assert "Traceback" not in err
+
+
+def test_cli_output_under_a_file_is_a_failure_not_a_traceback(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("not a folder")
+    assert main(["graph", "x*x", "x=2", "-o", str(blocker / "g.html")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("chainrule: graph: cannot write "), err
+    assert err.count("\n") == 1
+    assert blocker.read_text() == "not a folder"
+
+
+# ------------------------------------------------------------- draw_graph and the page
+
+
+@pytest.mark.parametrize("label", [7, 0, 2.5, b"raw"])
+def test_a_label_that_is_not_a_string_is_shown_as_its_text(label: Any) -> None:
+    x = Value(2.0, label=label)
+    y = x * x
+    y.label = "y"
+    y.backward()
+    source = draw_graph(y).source
+    assert f'label="{label} | {{data 2 | grad 4}}"' in source, source
+    assert draw_graph(y, step=0).source.count(f"{label} |") == 1
+
+
+@needs_dot
+def test_a_label_that_is_not_a_string_is_named_on_the_page() -> None:
+    label: Any = 7
+    x = Value(2.0, label=label)
+    page = step_through(x * x)
+    data = json.loads(re.search(r'id="chainrule-data">(.*?)</script>', page.html, re.S)[1])
+    assert [n["name"] for n in data["nodes"]] == ["", "7"]
+
+
+def test_a_range_with_nan_gives_the_numbers_and_says_nan() -> None:
+    a = np.array([3.0, -1.0, 2.0, np.nan, 5.0, 4.0, 0.5])
+    lo, hi = np.nanmin(a), np.nanmax(a)
+    assert (lo, hi) == (-1.0, 5.0)
+    assert value_text(a) == "(7,) from -1 to 5, and nan"
+    assert value_text(np.full(7, np.nan)) == "(7,) all nan"
+    assert value_text(np.array([1.0] * 6 + [np.nan])) == "(7,) all 1, and nan"
+    t = Tensor(a, requires_grad=True, label="t")
+    w = Tensor(np.arange(7.0), requires_grad=True, label="w")
+    loss = (t * w).sum()
+    source = draw_graph(loss, step=1).source
+    assert "local (7,) from -1 to 5, and nan" in source  # d(t*w)/dw = t
+
+
+@needs_dot
+@pytest.mark.parametrize(
+    "label", ["</script><script>alert(1)</script>", "<img src=x onerror=alert(1)>", "<!--"]
+)
+def test_a_hostile_label_cannot_add_markup_to_the_page(label: str) -> None:
+    x = Value(2.0, label=label)
+    y = x * x
+    y.label = label
+    page = step_through(y).html
+    assert page.count("<script") == 2
+    assert page.count("</script>") == 2
+    assert "<img" not in page.replace("&lt;img", "")
+    data = json.loads(re.search(r'id="chainrule-data">(.*?)</script>', page, re.S)[1])
+    assert [n["name"] for n in data["nodes"]] == [label, label]
+
+
+if __name__ == "__main__":
+    sys.exit(pytest.main([__file__, "-q"]))
