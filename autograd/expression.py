@@ -90,6 +90,7 @@ _NUMBER = (
 _NAME = r"[^\W\d]\w*"
 _TOKENS = re.compile(rf"(?P<name>{_NAME})|(?P<number>{_NUMBER})(?P<after>{_NAME})?")
 """Names, and numbers with the name that may follow them directly (``2x``)."""
+_NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
 _T = TypeVar("_T")
@@ -125,7 +126,7 @@ class _Source:
         """Where `node` starts, in characters (ast counts bytes)."""
         lineno: int = getattr(node, "lineno", 1)
         offset: int = getattr(node, "col_offset", 0)
-        lines = self.text.splitlines() or [""]
+        lines = _lines(self.text)
         line = lines[min(lineno, len(lines)) - 1]
         col = len(line.encode("utf-8")[:offset].decode("utf-8", errors="replace")) + 1
         return self.position(lineno, col)
@@ -142,8 +143,21 @@ def _at(lineno: int, col: int) -> str:
     return f"line {lineno}, column {col}" if lineno > 1 else f"column {col}"
 
 
+def _lines(text: str) -> list[str]:
+    """The lines of `text` as Python's parser counts them (a form feed ends none)."""
+    return _NEWLINE.split(text)
+
+
 def _snippet(text: str, node: ast.AST) -> str:
-    return _quote(ast.get_source_segment(text, node) or "")
+    """The source text of `node`, quoted (``ast.get_source_segment`` is slow on long lines)."""
+    where = ("lineno", "col_offset", "end_lineno", "end_col_offset")
+    lineno, offset, end_lineno, end_offset = (getattr(node, name, None) for name in where)
+    if lineno is None or offset is None or end_lineno is None or end_offset is None:
+        return _quote("")
+    lines = [line.encode("utf-8") for line in _lines(text)[lineno - 1 : end_lineno]]
+    lines[-1] = lines[-1][:end_offset]
+    lines[0] = lines[0][offset:]
+    return _quote(b"\n".join(lines).decode("utf-8", errors="replace"))
 
 
 def _quote(segment: str) -> str:
@@ -157,7 +171,7 @@ def _operator_node(text: str, node: ast.BinOp) -> ast.expr:
     marker = ast.expr()
     marker.lineno = node.left.end_lineno or node.lineno
     marker.col_offset = node.left.end_col_offset or node.col_offset
-    lines = text.splitlines()
+    lines = _lines(text)
     if marker.lineno == (node.right.lineno or 0) and lines:
         line = lines[marker.lineno - 1].encode("utf-8")
         gap = line[marker.col_offset : node.right.col_offset]
@@ -173,7 +187,7 @@ def _power_hint(text: str, node: ast.BinOp, marker: ast.expr) -> str:
     generic = "'^' is not a power: write powers with **, as in x ** 2"
     if not (node.lineno == node.end_lineno == marker.lineno and node.end_col_offset):
         return generic
-    line = text.splitlines()[node.lineno - 1].encode("utf-8")
+    line = _lines(text)[node.lineno - 1].encode("utf-8")
     left = line[node.col_offset : marker.col_offset].decode("utf-8", errors="replace").strip()
     right = line[marker.col_offset + 1 : node.end_col_offset].decode("utf-8", errors="replace")
     right = right.strip()
@@ -285,7 +299,7 @@ def _huge_literal(source: _Source) -> ExpressionError | None:
     Python refuses decimal integers of more than 4,300 digits while parsing; every such
     literal is far beyond the largest float.
     """
-    for lineno, line in enumerate(source.text.splitlines(), start=1):
+    for lineno, line in enumerate(_lines(source.text), start=1):
         for match in _TOKENS.finditer(line):
             number = match["number"]
             if number and len(number) > 4300 and number.replace("_", "").isdigit():
@@ -298,7 +312,7 @@ def _huge_literal(source: _Source) -> ExpressionError | None:
 
 def _number_before_name(source: _Source) -> ExpressionError | None:
     """The error for a number directly followed by a name (``2x``), if there is one."""
-    for lineno, line in enumerate(source.text.splitlines(), start=1):
+    for lineno, line in enumerate(_lines(source.text), start=1):
         for match in _TOKENS.finditer(line):
             if match["number"] and match["after"]:
                 lineno, col = source.position(lineno, match.start() + 1)

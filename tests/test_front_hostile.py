@@ -76,18 +76,37 @@ def test_a_too_deep_expression_says_so_and_how_to_fix_it(expression: str) -> Non
 
 def test_many_offences_cost_one_error_message(monkeypatch: pytest.MonkeyPatch) -> None:
     # Every offence used to be described (its source segment cut out of the whole text),
-    # which made 3,000 unknown names take seconds; only the leftmost is reported.
-    segments: list[object] = []
-    original = ast.get_source_segment
+    # which made 2,500 unknown names take seconds; only the leftmost is reported.
+    described: list[ast.AST] = []
+    original = autograd.expression._snippet
 
-    def counting(source: str, node: ast.AST, **kwargs: Any) -> str | None:
-        segments.append(node)
-        return original(source, node, **kwargs)
+    def counting(text: str, node: ast.AST) -> str:
+        described.append(node)
+        return original(text, node)
 
-    monkeypatch.setattr(autograd.expression.ast, "get_source_segment", counting)
+    monkeypatch.setattr(autograd.expression, "_snippet", counting)
     err = refusal("x + " + " + ".join(f"y{i}" for i in range(2000)) + " + 1 // 2", x=1.0)
     assert str(err).startswith("refused unknown variable 'y0' at column 5")
-    assert len(segments) == 1
+    assert len(described) == 1
+
+
+@pytest.mark.parametrize(
+    ("expression", "where", "snippet"),
+    [
+        ("(x\f+\n     y.z)", "line 2, column 6", "'y.z'"),  # a form feed ends no line
+        ("(x +\n  y.\n  z)", "line 2, column 3", "'y. z'"),
+        ("x +  \u00e9\u00e9.z", "column 6", "'\u00e9\u00e9.z'"),
+    ],
+)
+def test_a_refusal_quotes_its_text_where_python_reads_it(
+    expression: str, where: str, snippet: str
+) -> None:
+    # The reference: Python's own parser and ast.get_source_segment.
+    tree = ast.parse(expression, mode="eval")
+    node = next(n for n in ast.walk(tree) if isinstance(n, ast.Attribute))
+    assert repr(" ".join((ast.get_source_segment(expression, node) or "").split())) == snippet
+    err = refusal(expression, x=1.0)
+    assert str(err) == f"refused attribute access at {where}: {snippet}"
 
 
 def test_a_compatibility_spelling_of_a_name_is_that_name() -> None:
