@@ -48,6 +48,10 @@ out in about a second. Its time grows faster than the square of this count: meas
 moons loss cut at 400 nodes (cost 1,900) takes 0.7 s and at 800 (3,900) 4.8 s; the
 ``x + x + ... + x`` of 50 terms (2,450) 2.5 s, of 64 terms (4,000) 20 s."""
 
+LONGEST_TEXT = 6000
+"""The most bytes of one text in a picture, as written in DOT; a longer one is cut, ending
+in an ellipsis (Graphviz refuses a quoted string of more than 16,384 bytes)."""
+
 FONT = "Helvetica,Arial,sans-serif"
 
 # A calm palette: blue inputs, violet parameters, grey square constants, white intermediates,
@@ -124,12 +128,32 @@ def _verbatim(text: str) -> str:
     r"""`text` as DOT shows it letter for letter: no escapes, no HTML, lines kept.
 
     Backslashes are doubled (a final one would escape the closing quote), control
-    characters and lone surrogates are spelled as Python escapes (``\x00``).
+    characters and lone surrogates are spelled as Python escapes (``\x00``); a text
+    longer than `LONGEST_TEXT` bytes is cut.
     """
+    return _within_limit(text, _spelled)
+
+
+def _spelled(text: str) -> str:
     text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     text = _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], text)
     text = text.replace("\\", "\\\\").replace("\r\n", "\n").replace("\r", "\n")
     return text.replace("\n", "\\n")
+
+
+def _within_limit(text: str, spell: Callable[[str], str]) -> str:
+    """``spell(text)``, or of its longest start that fits in `LONGEST_TEXT` with an ellipsis."""
+    out = spell(text)
+    if len(out.encode("utf-8")) <= LONGEST_TEXT:
+        return out
+    fits, too_long = 0, len(text)  # a binary search for the longest start that fits
+    while too_long - fits > 1:
+        mid = (fits + too_long) // 2
+        if len(spell(text[:mid] + "\u2026").encode("utf-8")) <= LONGEST_TEXT:
+            fits = mid
+        else:
+            too_long = mid
+    return spell(text[:fits] + "\u2026")
 
 
 def _dot_text(value: Any) -> Any:
@@ -152,7 +176,11 @@ def _dot_attrs(attrs: dict[str, Any]) -> dict[str, Any]:
 
 def _escape(text: str) -> str:
     """Escape a record field: verbatim text, with the characters of record syntax quoted."""
-    text = _verbatim(text)
+    return _within_limit(text, _record_spelled)
+
+
+def _record_spelled(text: str) -> str:
+    text = _spelled(text)
     for ch in "{}|<>":
         text = text.replace(ch, "\\" + ch)
     return text

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import keyword
 import math
+import subprocess
 import sys
 import unicodedata
 import warnings
@@ -23,7 +24,7 @@ import autograd
 from autograd import Value
 from autograd.expression import FUNCTIONS, ExpressionError, evaluate
 from autograd.viz import Drawing, GraphvizNotFoundError, draw_graph
-from nn.command import EXIT_FAILURE, CommandError
+from nn.command import EXIT_FAILURE, CommandError, dot_failed
 
 __all__ = ["OUTPUT_FORMATS", "run"]
 
@@ -141,5 +142,7 @@ def _save(out: Value, expression: str, path: Path) -> None:
             path.write_bytes(data)
     except GraphvizNotFoundError as err:
         raise CommandError(str(err), EXIT_FAILURE) from None
+    except subprocess.CalledProcessError as err:
+        raise dot_failed(err) from None
     except OSError as err:
         raise CommandError(f"cannot write {str(path)!r}: {err}", EXIT_FAILURE) from None

@@ -10,16 +10,18 @@ import math
 import re
 import shutil
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
+import graphviz  # type: ignore[import-untyped]
 import numpy as np
 import pytest
 
 import autograd.expression
 from autograd import Tensor, Value, draw_graph, step_through
 from autograd.expression import ExpressionError, evaluate
-from autograd.viz import value_text
+from autograd.viz import Drawing, value_text
 from nn.cli import main
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is missing")
@@ -220,3 +222,67 @@ def test_a_hostile_label_cannot_add_markup_to_the_page(label: str) -> None:
 
 if __name__ == "__main__":
     sys.exit(pytest.main([__file__, "-q"]))
+
+
+@needs_dot
+def test_a_label_longer_than_graphviz_reads_is_cut_not_a_crash() -> None:
+    # Graphviz refuses a quoted string of more than 16,384 bytes (dot failed: broken pipe).
+    x = Value(1.0, label="L" * 100_000)
+    y = x * 2.0
+    y.backward()
+    svg = draw_graph(y).pipe(format="svg", encoding="utf-8")
+    root = ET.fromstring(svg)
+    texts = [t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    label = next(t for t in texts if t.startswith("LLL"))
+    assert label.endswith("\u2026")
+    assert 1000 < len(label) <= 6000  # Graphviz reads at most 16,384 bytes
+    page = step_through(y)
+    data = json.loads(re.search(r'id="chainrule-data">(.*?)</script>', page.html, re.S)[1])
+    assert data["nodes"][1]["name"] == "L" * 100_000  # the panel keeps the whole name
+
+
+@needs_dot
+def test_cli_a_long_expression_gets_its_picture(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    terms = 1700
+    expression = "x" + "+1.000001*x" * terms  # 18,701 characters: the caption is cut
+    out = tmp_path / "long.svg"
+    code = main(["graph", expression, "x=1", "-o", str(out)])
+    stdout, err = capsys.readouterr()
+    assert code == 0, err
+    row = re.search(r"^x\s+1\s+(\S+)$", stdout, re.M)
+    assert row is not None, stdout
+    assert float(row[1]) == pytest.approx(1 + terms * 1.000001, rel=1e-6)
+    ET.fromstring(out.read_text(encoding="utf-8"))
+
+
+def test_cli_a_failing_dot_is_one_line_not_a_traceback(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failing(self: Drawing, *args: Any, **kwargs: Any) -> bytes:
+        stderr = b"Error: <stdin>: syntax error in line 3\nString starting: ..."
+        raise graphviz.CalledProcessError(1, ["dot", "-Tpng"], stderr=stderr)
+
+    monkeypatch.setattr(Drawing, "pipe", failing)
+    assert main(["graph", "x*x", "x=2", "-o", str(tmp_path / "g.png")]) == 1
+    err = capsys.readouterr().err
+    assert err == (
+        "chainrule: graph: Graphviz's dot failed (exit status 1): "
+        "Error: <stdin>: syntax error in line 3\n"
+    )
+    assert not (tmp_path / "g.png").exists()
+
+
+@needs_dot
+@pytest.mark.parametrize(
+    "char", ["{", "\\", "\x00", "\ud800", "\u00e9", "\U0001f600", "\n"], ids=ascii
+)
+def test_a_long_label_of_any_letters_renders(char: str) -> None:
+    x = Value(1.0, label=char * 20_000)
+    y = x * 2.0
+    y.label = char * 20_000
+    dot = draw_graph(y, step=0, params={char * 20_000: x})
+    dot.attr(label=char * 20_000)
+    ET.fromstring(dot.pipe(format="svg", encoding="utf-8"))
+    assert step_through(y).steps == 1
