@@ -19,10 +19,12 @@ import numpy as np
 import pytest
 
 import autograd.expression
+import nn
 from autograd import Tensor, Value, draw_graph, step_through
 from autograd.expression import ExpressionError, evaluate
 from autograd.viz import Drawing, value_text
 from nn.cli import main
+from nn.plot import decision_boundary
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is missing")
 
@@ -286,3 +288,25 @@ def test_a_long_label_of_any_letters_renders(char: str) -> None:
     dot.attr(label=char * 20_000)
     ET.fromstring(dot.pipe(format="svg", encoding="utf-8"))
     assert step_through(y).steps == 1
+
+
+@pytest.mark.parametrize(
+    ("points", "y", "kwargs", "message"),
+    [
+        ([[0.0, 1.0], [np.nan, 2.0]], [0, 1], {}, "X must be finite, got nan at row 1"),
+        ([[0.0, 1.0], [1.0, -np.inf]], [0, 1], {}, "X must be finite, got -inf at row 1"),
+        (np.zeros((0, 2)), np.zeros(0), {}, "X must hold at least one point"),
+        ([[0.0, 1.0], [1.0, 0.0]], [0, 1], {"padding": np.nan}, "padding must be a finite"),
+        ([[0.0, 1.0], [1.0, 0.0]], [0, 1], {"padding": -1.0}, "padding must be a finite"),
+    ],
+)
+def test_decision_boundary_refuses_what_has_no_picture(
+    points: Any,
+    y: Any,
+    kwargs: dict[str, Any],
+    message: str,
+) -> None:
+    model = nn.Sequential(nn.Linear(2, 1, seed=0))
+    with pytest.raises(ValueError, match=r"^decision_boundary: ") as info:
+        decision_boundary(model, np.asarray(points), np.asarray(y), **kwargs)
+    assert message in str(info.value)
