@@ -310,3 +310,34 @@ def test_decision_boundary_refuses_what_has_no_picture(
     with pytest.raises(ValueError, match=r"^decision_boundary: ") as info:
         decision_boundary(model, np.asarray(points), np.asarray(y), **kwargs)
     assert message in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["graph", "x*y", "-o", "OUT", "x=3", "y=2"],
+        ["graph", "x*y", "x=3", "-o", "OUT", "y=2"],
+        ["graph", "-o", "OUT", "x*y", "x=3", "y=2"],
+        ["graph", "--output=OUT", "x*y", "x=3", "y=2"],
+    ],
+)
+def test_cli_the_output_option_may_come_anywhere(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: list[str]
+) -> None:
+    out = tmp_path / "g.html"
+    argv = [a.replace("OUT", str(out)) for a in argv]
+    assert main(argv) == 0, capsys.readouterr().err
+    stdout = capsys.readouterr().out
+    assert re.search(r"^x\s+3\s+2$", stdout, re.M), stdout  # d(x*y)/dx = y
+    assert re.search(r"^y\s+2\s+3$", stdout, re.M), stdout
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_cli_an_expression_starting_with_minus_before_the_option(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out = tmp_path / "g.html"
+    assert main(["graph", "-x*y", "-o", str(out), "x=3", "y=2"]) == 0
+    assert re.search(r"^x\s+3\s+-2$", capsys.readouterr().out, re.M)
+    assert main(["demo", "--epochs", "1", "extra"]) == 2
+    assert capsys.readouterr().err.startswith("chainrule: unrecognized arguments: extra")
