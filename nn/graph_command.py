@@ -59,7 +59,8 @@ def run(expression: str, assignments: Sequence[str], output: str | None) -> int:
             raise CommandError(str(err)) from None
         except (ValueError, ZeroDivisionError, OverflowError) as err:
             raise CommandError(f"math error: {err}") from None
-    for note in dict.fromkeys(" ".join(str(w.message).split()) for w in caught):
+    notes = list(dict.fromkeys(" ".join(str(w.message).split()) for w in caught))
+    for note in notes or _overflow_note(out, variables):
         print(f"chainrule: graph: note: {note}", file=sys.stderr)
     if not out.label:
         out.label = "out"
@@ -109,6 +110,17 @@ def _assignments(items: Sequence[str]) -> dict[str, float]:
             raise CommandError(f"the value of {name!r} must be finite, got {text!r}")
         values[name] = value
     return values
+
+
+def _overflow_note(out: Value, variables: dict[str, Value]) -> list[str]:
+    """A note for a result gone past the floats (``+ - * /`` overflow without a warning)."""
+    found = [("the value", out.data)] + [
+        (f"the gradient of {n!r}", v.grad) for n, v in variables.items()
+    ]
+    for what, number in found:
+        if not math.isfinite(number):
+            return [f"{what} is {number}: a number went past the largest float (1.8e308)"]
+    return []
 
 
 def _table(expression: str, out: Value, variables: dict[str, Value]) -> str:

@@ -341,3 +341,24 @@ def test_cli_an_expression_starting_with_minus_before_the_option(
     assert re.search(r"^x\s+3\s+-2$", capsys.readouterr().out, re.M)
     assert main(["demo", "--epochs", "1", "extra"]) == 2
     assert capsys.readouterr().err.startswith("chainrule: unrecognized arguments: extra")
+
+
+@pytest.mark.parametrize(
+    ("argv", "note"),
+    [
+        (["x*y", "x=1e308", "y=10"], "the value is inf"),
+        (["x*y - x*y", "x=1e308", "y=10"], "the value is nan"),
+        (["log(x)", "x=1e-320"], "the gradient of 'x' is inf"),
+    ],
+)
+def test_cli_an_overflow_without_a_warning_gets_a_note(
+    capsys: pytest.CaptureFixture[str], argv: list[str], note: str
+) -> None:
+    # The reference: Python's own floats overflow the same way.
+    assert not math.isfinite(1e308 * 10 - 1e308 * 10)
+    assert math.isinf(1 / 1e-320)  # d log(x) / dx
+    assert main(["graph", *argv]) == 0
+    notes = [line for line in capsys.readouterr().err.splitlines() if "note:" in line]
+    assert notes == [
+        f"chainrule: graph: note: {note}: a number went past the largest float (1.8e308)"
+    ]
