@@ -130,7 +130,7 @@ def step_through(root: Node, *, max_nodes: int = 200, params: Any = None) -> Pag
         >>> page.save("steps.html")  # doctest: +SKIP
     """
     check_root("step_through", root)
-    check_max_nodes("step_through", max_nodes)
+    max_nodes = check_max_nodes("step_through", max_nodes)
     shape = np.shape(root.data)
     if int(np.prod(shape)) != 1:
         raise ValueError(

@@ -13,6 +13,7 @@ The step-through page (`autograd.page`) lays out the same picture.
 from __future__ import annotations
 
 import math
+import numbers
 import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -301,7 +302,7 @@ def draw_graph(
     check_root("draw_graph", root)
     if rankdir not in _RANKDIRS:
         raise ValueError(f"draw_graph: rankdir must be one of {_RANKDIRS}, got {rankdir!r}")
-    check_max_nodes("draw_graph", max_nodes)
+    max_nodes = check_max_nodes("draw_graph", max_nodes)
     names = parameter_names("draw_graph", params)
     scene = Scene(root, choose_nodes(root, max_nodes), names, rankdir)
     if step is None:
@@ -309,11 +310,13 @@ def draw_graph(
         return scene.draw()
 
     steps = backward_steps(root)
-    if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= len(steps):
+    k = as_int(step)
+    if k is None or not 0 <= k <= len(steps):
         raise ValueError(
             f"draw_graph: step must be an int from 0 to {len(steps)} "
             f"(the number of backward steps), got {step!r}"
         )
+    step = k
     grads = grads_after(root, steps, step)
     scene.grad_text = lambda n: grad_text(n, grads[n]) if n in grads else "grad \u2026"
     scene.reached = grads.__contains__
@@ -333,10 +336,19 @@ def check_root(function: str, root: Any) -> None:
         )
 
 
-def check_max_nodes(function: str, max_nodes: Any) -> None:
-    """Raise `ValueError` unless `max_nodes` is a positive int."""
-    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+def check_max_nodes(function: str, max_nodes: Any) -> int:
+    """`max_nodes` as an int; `ValueError` unless it is a positive integer (numpy's too)."""
+    count = as_int(max_nodes)
+    if count is None or count < 1:
         raise ValueError(f"{function}: max_nodes must be a positive int, got {max_nodes!r}")
+    return count
+
+
+def as_int(value: Any) -> int | None:
+    """`value` as an int if it is an integer (``np.int64`` too, a bool not), else None."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        return None
+    return int(value)
 
 
 # ------------------------------------------------------------------------- the scene

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from autograd import Tensor, Value, no_grad
+from autograd.viz import as_int
 from nn.module import Module
 from nn.scalar import MLP, Layer, Neuron
 
@@ -115,8 +116,10 @@ def decision_boundary(
         raise ValueError(
             f"decision_boundary: padding must be a finite number >= 0, got {padding!r}"
         )
-    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
+    steps = as_int(resolution)
+    if steps is None or steps < 2:
         raise ValueError(f"decision_boundary: resolution must be an int >= 2, got {resolution!r}")
+    resolution = steps
     (x0, y0), (x1, y1) = points.min(axis=0) - padding, points.max(axis=0) + padding
     xs, ys = np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution)
     grid = np.column_stack([np.tile(xs, resolution), np.repeat(ys, resolution)])

@@ -362,3 +362,28 @@ def test_cli_an_overflow_without_a_warning_gets_a_note(
     assert notes == [
         f"chainrule: graph: note: {note}: a number went past the largest float (1.8e308)"
     ]
+
+
+def test_numpy_integers_are_integers_for_step_and_max_nodes() -> None:
+    x = Value(2.0, label="x")
+    y = (x * 3.0).tanh()
+    steps = np.arange(3)  # a numpy loop over the steps gives np.int64
+    assert draw_graph(y, step=steps[1]).source == draw_graph(y, step=1).source
+    assert draw_graph(y, max_nodes=np.int32(2)).source == draw_graph(y, max_nodes=2).source
+    with pytest.raises(ValueError, match=r"max_nodes must be a positive int, got np\.True_"):
+        draw_graph(y, max_nodes=np.bool_(True))
+    with pytest.raises(ValueError, match=r"step must be an int from 0 to 2"):
+        draw_graph(y, step=np.int64(3))
+
+
+@needs_dot
+def test_numpy_integers_are_integers_for_the_page() -> None:
+    x = Value(2.0, label="x")
+    assert step_through(x * x, max_nodes=np.int64(1)).nodes == 1
+
+
+def test_decision_boundary_takes_a_numpy_resolution() -> None:
+    model = nn.Sequential(nn.Linear(2, 1, seed=0))
+    points, labels = np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([0, 1])
+    fig = decision_boundary(model, points, labels, resolution=np.int64(7))
+    assert fig.axes[0].images[0].get_array().shape == (7, 7)
