@@ -96,6 +96,7 @@ _NAME = r"[^\W\d]\w*"
 _TOKENS = re.compile(rf"(?P<name>{_NAME})|(?P<number>{_NUMBER})(?P<after>{_NAME})?")
 """Names, and numbers with the name that may follow them directly (``2x``)."""
 _NEWLINE = re.compile(r"\r\n|\r|\n")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 _T = TypeVar("_T")
@@ -352,6 +353,14 @@ def parse(expression: str, variables: Mapping[str, object]) -> ast.Expression:
     source = _Source(text, len(expression) - len(text))
     if not text.strip():
         raise ExpressionError("refused an empty expression", 1)
+    surrogate = _SURROGATE.search(expression)
+    if surrogate:  # a byte of the command line that is not UTF-8 (surrogateescape)
+        before = expression[: surrogate.start()]
+        lineno, col = before.count("\n") + 1, len(before) - before.rfind("\n")
+        raise ExpressionError(
+            f"refused a character that is not UTF-8 at {_at(lineno, col)}: {surrogate.group()!a}",
+            col,
+        )
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as err:

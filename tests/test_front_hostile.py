@@ -409,3 +409,13 @@ def test_an_expression_longer_than_any_sensible_one_is_refused_before_parsing(
 def test_an_expression_just_within_the_length_is_evaluated() -> None:
     x = Value(2.0, label="x")
     assert evaluate("x" + " " * 99_997 + "+1", {"x": x}).data == 3.0  # 100,000 characters
+
+
+def test_a_byte_that_is_not_utf8_is_refused_at_its_column() -> None:
+    # A command line argument with the byte 0xff arrives as the lone surrogate U+DCFF.
+    text = b"x # \xff".decode("utf-8", "surrogateescape")
+    with pytest.raises(UnicodeEncodeError):
+        text.encode("utf-8")  # the reference: no UTF-8 text holds it
+    err = refusal(text, x=1.0)
+    assert str(err) == "refused a character that is not UTF-8 at column 5: '\\udcff'"
+    assert err.column == 5
