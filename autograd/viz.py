@@ -717,8 +717,20 @@ def grad_text(node: Node, g: Any) -> str:
         g = np.asarray(g)
         if g.size <= SMALL_TENSOR:
             return f"grad {array_text(g)}"
-        return f"grad norm {num(np.linalg.norm(g))}"
+        return f"grad norm {num(norm(g))}"
     return f"grad {num(g)}"
+
+
+def norm(a: np.ndarray) -> float:
+    """The Euclidean norm of `a`, computed so that it neither overflows nor underflows.
+
+    ``np.linalg.norm`` squares first: of ten 1e200s it gives inf, of ten 1e-200s 0.
+    """
+    magnitude = np.abs(a.astype(np.float64, copy=False))
+    largest = float(np.max(magnitude)) if magnitude.size else 0.0
+    if largest == 0.0 or not math.isfinite(largest):
+        return largest  # 0, inf, or nan (np.max gives nan if any is nan)
+    return largest * float(np.linalg.norm(magnitude / largest))
 
 
 def _record(fields: list[list[str]], horizontal: bool) -> str:

@@ -22,7 +22,7 @@ import autograd.expression
 import nn
 from autograd import Tensor, Value, draw_graph, step_through
 from autograd.expression import ExpressionError, evaluate
-from autograd.viz import Drawing, value_text
+from autograd.viz import Drawing, grad_text, num, value_text
 from nn.cli import main
 from nn.plot import decision_boundary
 
@@ -419,3 +419,16 @@ def test_a_byte_that_is_not_utf8_is_refused_at_its_column() -> None:
     err = refusal(text, x=1.0)
     assert str(err) == "refused a character that is not UTF-8 at column 5: '\\udcff'"
     assert err.column == 5
+
+
+@pytest.mark.parametrize("scale", [1e200, 1e-200, 1.0])
+def test_a_gradient_norm_far_from_one_is_its_true_size(scale: float) -> None:
+    # The reference: the closed form sqrt(n) * scale (numpy's norm squares first: inf, 0).
+    t = Tensor(np.zeros(10), requires_grad=True, label="t")
+    loss = (t * scale).sum()
+    loss.backward()
+    expected = f"grad norm {num(math.sqrt(10) * scale)}"
+    assert expected in draw_graph(loss).source
+    assert grad_text(t, np.full(10, -scale)) == expected
+    assert grad_text(t, np.array([scale] * 9 + [np.nan])) == "grad norm nan"
+    assert grad_text(t, np.array([scale] * 9 + [-np.inf])) == "grad norm inf"
