@@ -10,9 +10,12 @@ This module does no I/O: the ``chainrule graph`` command reads and prints around
 from __future__ import annotations
 
 import ast
+import math
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from autograd.value import Value
 
@@ -36,6 +39,11 @@ ALLOWED = (
     "and one-argument calls of " + ", ".join(FUNCTIONS)
 )
 """What an expression may contain, in words (for help texts)."""
+
+MAX_LENGTH = 100_000
+"""The longest expression, in characters. Python's parser takes some 500 bytes a character
+(a 2 MB list literal took 1 GB and 7 s to be refused); its nesting limit already stops an
+arithmetic chain at a few thousand operators."""
 
 _BINARY: dict[type[ast.operator], str] = {
     ast.Add: "+",
@@ -87,6 +95,11 @@ _NUMBER = (
 _NAME = r"[^\W\d]\w*"
 _TOKENS = re.compile(rf"(?P<name>{_NAME})|(?P<number>{_NUMBER})(?P<after>{_NAME})?")
 """Names, and numbers with the name that may follow them directly (``2x``)."""
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+_T = TypeVar("_T")
 
 
 class ExpressionError(ValueError):
@@ -119,7 +132,7 @@ class _Source:
         """Where `node` starts, in characters (ast counts bytes)."""
         lineno: int = getattr(node, "lineno", 1)
         offset: int = getattr(node, "col_offset", 0)
-        lines = self.text.splitlines() or [""]
+        lines = _lines(self.text)
         line = lines[min(lineno, len(lines)) - 1]
         col = len(line.encode("utf-8")[:offset].decode("utf-8", errors="replace")) + 1
         return self.position(lineno, col)
@@ -136,8 +149,26 @@ def _at(lineno: int, col: int) -> str:
     return f"line {lineno}, column {col}" if lineno > 1 else f"column {col}"
 
 
+def _lines(text: str) -> list[str]:
+    """The lines of `text` as Python's parser counts them (a form feed ends none)."""
+    return _NEWLINE.split(text)
+
+
 def _snippet(text: str, node: ast.AST) -> str:
-    segment = " ".join((ast.get_source_segment(text, node) or "").split())
+    """The source text of `node`, quoted (``ast.get_source_segment`` is slow on long lines)."""
+    where = ("lineno", "col_offset", "end_lineno", "end_col_offset")
+    lineno, offset, end_lineno, end_offset = (getattr(node, name, None) for name in where)
+    if lineno is None or offset is None or end_lineno is None or end_offset is None:
+        return _quote("")
+    lines = [line.encode("utf-8") for line in _lines(text)[lineno - 1 : end_lineno]]
+    lines[-1] = lines[-1][:end_offset]
+    lines[0] = lines[0][offset:]
+    return _quote(b"\n".join(lines).decode("utf-8", errors="replace"))
+
+
+def _quote(segment: str) -> str:
+    """Offending text for a message: on one line, at most 40 characters, quoted."""
+    segment = " ".join(segment.split())
     return repr(segment if len(segment) <= 40 else segment[:37] + "...")
 
 
@@ -146,7 +177,7 @@ def _operator_node(text: str, node: ast.BinOp) -> ast.expr:
     marker = ast.expr()
     marker.lineno = node.left.end_lineno or node.lineno
     marker.col_offset = node.left.end_col_offset or node.col_offset
-    lines = text.splitlines()
+    lines = _lines(text)
     if marker.lineno == (node.right.lineno or 0) and lines:
         line = lines[marker.lineno - 1].encode("utf-8")
         gap = line[marker.col_offset : node.right.col_offset]
@@ -162,7 +193,7 @@ def _power_hint(text: str, node: ast.BinOp, marker: ast.expr) -> str:
     generic = "'^' is not a power: write powers with **, as in x ** 2"
     if not (node.lineno == node.end_lineno == marker.lineno and node.end_col_offset):
         return generic
-    line = text.splitlines()[node.lineno - 1].encode("utf-8")
+    line = _lines(text)[node.lineno - 1].encode("utf-8")
     left = line[node.col_offset : marker.col_offset].decode("utf-8", errors="replace").strip()
     right = line[marker.col_offset + 1 : node.end_col_offset].decode("utf-8", errors="replace")
     right = right.strip()
@@ -190,11 +221,17 @@ def _wrapped(text: str) -> bool:
 
 
 def _check(tree: ast.Expression, source: _Source, variables: Mapping[str, object]) -> None:
-    """Refuse anything outside the whitelist, reporting the leftmost offence first."""
-    problems: list[tuple[tuple[int, int], ExpressionError]] = []
+    """Refuse anything outside the whitelist, reporting the leftmost offence first.
+
+    Offences are only located while walking; the message (which cuts the offending text
+    out of the expression) is made for the leftmost one alone, so a long expression full
+    of them costs no more than one.
+    """
+    problems: list[tuple[tuple[int, int], Callable[[], ExpressionError]]] = []
 
     def refuse(node: ast.AST, what: str, hint: str = "") -> None:
-        problems.append((source.node_position(node), source.refuse(node, what, hint)))
+        at = (getattr(node, "lineno", 1), getattr(node, "col_offset", 0))
+        problems.append((at, lambda: source.refuse(node, what, hint)))
 
     stack: list[ast.AST] = [tree.body]
     while stack:
@@ -204,6 +241,8 @@ def _check(tree: ast.Expression, source: _Source, variables: Mapping[str, object
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 kind = "string" if isinstance(value, (str, bytes)) else type(value).__name__
                 refuse(node, f"{kind} constant")
+            elif not _is_finite(value):
+                refuse(node, "number", _TOO_LARGE)
         elif isinstance(node, ast.Name):
             if node.id in FUNCTIONS:
                 refuse(node, f"function '{node.id}' used as a value", f"call it: {node.id}(x)")
@@ -211,11 +250,8 @@ def _check(tree: ast.Expression, source: _Source, variables: Mapping[str, object
                 refuse(node, f"unknown variable '{node.id}'", f"give it a value: {node.id}=1.5")
         elif isinstance(node, ast.BinOp):
             if type(node.op) not in _BINARY:
-                symbol = _OTHER_OPERATORS.get(type(node.op), type(node.op).__name__)
-                marker = _operator_node(source.text, node)
-                power = isinstance(node.op, ast.BitXor)
-                hint = _power_hint(source.text, node, marker) if power else ""
-                refuse(marker, f"operator '{symbol}'", hint)
+                at = (node.left.end_lineno or 1, node.left.end_col_offset or 0)
+                problems.append((at, _operator_refusal(source, node)))
             stack += [node.right, node.left]
         elif isinstance(node, ast.UnaryOp):
             if not isinstance(node.op, (ast.USub, ast.UAdd)):
@@ -236,13 +272,53 @@ def _check(tree: ast.Expression, source: _Source, variables: Mapping[str, object
             what = _DESCRIPTIONS.get(type(node), f"{type(node).__name__} expression")
             refuse(node, what)
     if problems:
-        problems.sort(key=lambda p: p[0])
-        raise problems[0][1]
+        raise min(problems, key=lambda p: p[0])[1]()
+
+
+def _operator_refusal(source: _Source, node: ast.BinOp) -> Callable[[], ExpressionError]:
+    """The refusal of the operator of `node` (not in the whitelist), made when called."""
+
+    def make() -> ExpressionError:
+        symbol = _OTHER_OPERATORS.get(type(node.op), type(node.op).__name__)
+        marker = _operator_node(source.text, node)
+        power = isinstance(node.op, ast.BitXor)
+        hint = _power_hint(source.text, node, marker) if power else ""
+        return source.refuse(marker, f"operator '{symbol}'", hint)
+
+    return make
+
+
+_TOO_LARGE = "beyond the largest float, 1.8e308"
+
+
+def _is_finite(value: float) -> bool:
+    """Whether a number literal is a finite float (1e309 is inf; a long int overflows)."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
+def _huge_literal(source: _Source) -> ExpressionError | None:
+    """The refusal of a number literal too long for Python to read, if there is one.
+
+    Python refuses decimal integers of more than 4,300 digits while parsing; every such
+    literal is far beyond the largest float.
+    """
+    for lineno, line in enumerate(_lines(source.text), start=1):
+        for match in _TOKENS.finditer(line):
+            number = match["number"]
+            if number and len(number) > 4300 and number.replace("_", "").isdigit():
+                lineno, col = source.position(lineno, match.start() + 1)
+                return ExpressionError(
+                    f"refused number at {_at(lineno, col)}: {_quote(number)} ({_TOO_LARGE})", col
+                )
+    return None
 
 
 def _number_before_name(source: _Source) -> ExpressionError | None:
     """The error for a number directly followed by a name (``2x``), if there is one."""
-    for lineno, line in enumerate(source.text.splitlines(), start=1):
+    for lineno, line in enumerate(_lines(source.text), start=1):
         for match in _TOKENS.finditer(line):
             if match["number"] and match["after"]:
                 lineno, col = source.position(lineno, match.start() + 1)
@@ -268,24 +344,54 @@ def parse(expression: str, variables: Mapping[str, object]) -> ast.Expression:
     Raises:
         ExpressionError: For a malformed expression or anything outside the whitelist.
     """
+    if len(expression) > MAX_LENGTH:
+        raise ExpressionError(
+            f"refused an expression of {len(expression):,} characters: at most "
+            f"{MAX_LENGTH:,} (split it into shorter expressions)"
+        )
     text = expression.lstrip(" \t")
     source = _Source(text, len(expression) - len(text))
     if not text.strip():
         raise ExpressionError("refused an empty expression", 1)
+    surrogate = _SURROGATE.search(expression)
+    if surrogate:  # a byte of the command line that is not UTF-8 (surrogateescape)
+        before = expression[: surrogate.start()]
+        lineno, col = before.count("\n") + 1, len(before) - before.rfind("\n")
+        raise ExpressionError(
+            f"refused a character that is not UTF-8 at {_at(lineno, col)}: {surrogate.group()!a}",
+            col,
+        )
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as err:
-        juxtaposed = _number_before_name(source)
-        if juxtaposed is not None:
-            raise juxtaposed from None
+        known = _number_before_name(source) or _huge_literal(source)
+        if known is not None:
+            raise known from None
         lineno, col = source.position(err.lineno or 1, err.offset or 1)
         raise ExpressionError(
             f"malformed expression at {_at(lineno, col)}: {err.msg}", col
         ) from None
-    except (ValueError, RecursionError, MemoryError) as err:
+    except (RecursionError, MemoryError):  # Python's parser gives up (a C-level limit)
+        raise ExpressionError(
+            f"refused an expression nested too deeply for Python's parser "
+            f"({len(text):,} characters): split it into shorter expressions "
+            "(a few thousand operators in a row, or fewer nested calls)"
+        ) from None
+    except ValueError as err:
         raise ExpressionError(f"malformed expression: {err}") from None
-    _check(tree, source, variables)
+    _check(tree, source, _names(variables))
     return tree
+
+
+def _names(variables: Mapping[str, _T]) -> dict[str, _T]:
+    """`variables` keyed as Python reads names (NFKC: a fullwidth x is x)."""
+    out: dict[str, _T] = {}
+    for name, value in variables.items():
+        key = unicodedata.normalize("NFKC", name)
+        if key in out and out[key] is not value:
+            raise ExpressionError(f"variables {key!r} and {name!r} are one name to Python")
+        out[key] = value
+    return out
 
 
 def evaluate(expression: str, variables: Mapping[str, Value]) -> Value:
@@ -312,6 +418,7 @@ def evaluate(expression: str, variables: Mapping[str, Value]) -> Value:
         10.0
     """
     tree = parse(expression, variables)
+    names = _names(variables)
     results: dict[int, Value | float] = {}
     stack: list[tuple[ast.AST, bool]] = [(tree.body, False)]
     try:
@@ -321,7 +428,7 @@ def evaluate(expression: str, variables: Mapping[str, Value]) -> Value:
                 assert isinstance(node.value, (int, float))  # checked by `parse`
                 results[id(node)] = float(node.value)
             elif isinstance(node, ast.Name):
-                results[id(node)] = variables[node.id]
+                results[id(node)] = names[node.id]
             elif not ready:
                 stack.append((node, True))
                 stack.extend((child, False) for child in _operands(node))

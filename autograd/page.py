@@ -35,6 +35,7 @@ from autograd.viz import (
     display_name,
     grad_text,
     is_tensor,
+    label_text,
     num,
     op_text,
     parameter_names,
@@ -129,7 +130,7 @@ def step_through(root: Node, *, max_nodes: int = 200, params: Any = None) -> Pag
         >>> page.save("steps.html")  # doctest: +SKIP
     """
     check_root("step_through", root)
-    check_max_nodes("step_through", max_nodes)
+    max_nodes = check_max_nodes("step_through", max_nodes)
     shape = np.shape(root.data)
     if int(np.prod(shape)) != 1:
         raise ValueError(
@@ -208,7 +209,7 @@ def _node_data(scene: Scene, node: Node, widest: dict[Node, str], start: Any) ->
     is_root = node is scene.root
     return {
         "id": scene.ids[node],
-        "name": scene.names.get(id(node), node.label),
+        "name": scene.names.get(id(node), label_text(node)),
         "title": display_name(node, scene.names),
         "op": op_text(node) if node.parents else "",
         "kind": KIND_NAMES[scene.kind(node)],

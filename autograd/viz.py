@@ -13,6 +13,7 @@ The step-through page (`autograd.page`) lays out the same picture.
 from __future__ import annotations
 
 import math
+import numbers
 import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -47,6 +48,10 @@ LAYOUT_BUDGET = 2000
 out in about a second. Its time grows faster than the square of this count: measured, the
 moons loss cut at 400 nodes (cost 1,900) takes 0.7 s and at 800 (3,900) 4.8 s; the
 ``x + x + ... + x`` of 50 terms (2,450) 2.5 s, of 64 terms (4,000) 20 s."""
+
+LONGEST_TEXT = 6000
+"""The most bytes of one text in a picture, as written in DOT; a longer one is cut, ending
+in an ellipsis (Graphviz refuses a quoted string of more than 16,384 bytes)."""
 
 FONT = "Helvetica,Arial,sans-serif"
 
@@ -124,12 +129,32 @@ def _verbatim(text: str) -> str:
     r"""`text` as DOT shows it letter for letter: no escapes, no HTML, lines kept.
 
     Backslashes are doubled (a final one would escape the closing quote), control
-    characters and lone surrogates are spelled as Python escapes (``\x00``).
+    characters and lone surrogates are spelled as Python escapes (``\x00``); a text
+    longer than `LONGEST_TEXT` bytes is cut.
     """
+    return _within_limit(text, _spelled)
+
+
+def _spelled(text: str) -> str:
     text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     text = _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], text)
     text = text.replace("\\", "\\\\").replace("\r\n", "\n").replace("\r", "\n")
     return text.replace("\n", "\\n")
+
+
+def _within_limit(text: str, spell: Callable[[str], str]) -> str:
+    """``spell(text)``, or of its longest start that fits in `LONGEST_TEXT` with an ellipsis."""
+    out = spell(text)
+    if len(out.encode("utf-8")) <= LONGEST_TEXT:
+        return out
+    fits, too_long = 0, len(text)  # a binary search for the longest start that fits
+    while too_long - fits > 1:
+        mid = (fits + too_long) // 2
+        if len(spell(text[:mid] + "\u2026").encode("utf-8")) <= LONGEST_TEXT:
+            fits = mid
+        else:
+            too_long = mid
+    return spell(text[:fits] + "\u2026")
 
 
 def _dot_text(value: Any) -> Any:
@@ -152,7 +177,11 @@ def _dot_attrs(attrs: dict[str, Any]) -> dict[str, Any]:
 
 def _escape(text: str) -> str:
     """Escape a record field: verbatim text, with the characters of record syntax quoted."""
-    text = _verbatim(text)
+    return _within_limit(text, _record_spelled)
+
+
+def _record_spelled(text: str) -> str:
+    text = _spelled(text)
     for ch in "{}|<>":
         text = text.replace(ch, "\\" + ch)
     return text
@@ -273,7 +302,7 @@ def draw_graph(
     check_root("draw_graph", root)
     if rankdir not in _RANKDIRS:
         raise ValueError(f"draw_graph: rankdir must be one of {_RANKDIRS}, got {rankdir!r}")
-    check_max_nodes("draw_graph", max_nodes)
+    max_nodes = check_max_nodes("draw_graph", max_nodes)
     names = parameter_names("draw_graph", params)
     scene = Scene(root, choose_nodes(root, max_nodes), names, rankdir)
     if step is None:
@@ -281,11 +310,13 @@ def draw_graph(
         return scene.draw()
 
     steps = backward_steps(root)
-    if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= len(steps):
+    k = as_int(step)
+    if k is None or not 0 <= k <= len(steps):
         raise ValueError(
             f"draw_graph: step must be an int from 0 to {len(steps)} "
             f"(the number of backward steps), got {step!r}"
         )
+    step = k
     grads = grads_after(root, steps, step)
     scene.grad_text = lambda n: grad_text(n, grads[n]) if n in grads else "grad \u2026"
     scene.reached = grads.__contains__
@@ -305,10 +336,19 @@ def check_root(function: str, root: Any) -> None:
         )
 
 
-def check_max_nodes(function: str, max_nodes: Any) -> None:
-    """Raise `ValueError` unless `max_nodes` is a positive int."""
-    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+def check_max_nodes(function: str, max_nodes: Any) -> int:
+    """`max_nodes` as an int; `ValueError` unless it is a positive integer (numpy's too)."""
+    count = as_int(max_nodes)
+    if count is None or count < 1:
         raise ValueError(f"{function}: max_nodes must be a positive int, got {max_nodes!r}")
+    return count
+
+
+def as_int(value: Any) -> int | None:
+    """`value` as an int if it is an integer (``np.int64`` too, a bool not), else None."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        return None
+    return int(value)
 
 
 # ------------------------------------------------------------------------- the scene
@@ -372,7 +412,7 @@ class Scene:
             return "output"
         if node.parents:
             return "inner"
-        if node.label and node.requires_grad:
+        if label_text(node) and node.requires_grad:
             return "input"
         return "const"  # a number mixed into an expression, or a Tensor without gradient
 
@@ -414,7 +454,7 @@ class Scene:
         return dot
 
     def _record(self, dot: Drawing, node: Node) -> None:
-        name = self.names.get(id(node), node.label)
+        name = self.names.get(id(node), label_text(node))
         current = self.current is not None and self.current.node is node
         kind = self.kind(node)
         attrs = {"shape": "Mrecord", "style": "filled", **STYLE[kind]}
@@ -640,6 +680,12 @@ def array_text(a: np.ndarray, digits: int = 4, threshold: int = SMALL_TENSOR) ->
     return text
 
 
+def label_text(node: Node) -> str:
+    """A node's label as text: '' for none, and ``str`` of a label that is no string (7)."""
+    label = node.label
+    return label if isinstance(label, str) else "" if label is None else str(label)
+
+
 def is_tensor(node: Node) -> bool:
     """Whether `node` holds an array (a Tensor) rather than a float."""
     return isinstance(node.data, np.ndarray)
@@ -671,8 +717,20 @@ def grad_text(node: Node, g: Any) -> str:
         g = np.asarray(g)
         if g.size <= SMALL_TENSOR:
             return f"grad {array_text(g)}"
-        return f"grad norm {num(np.linalg.norm(g))}"
+        return f"grad norm {num(norm(g))}"
     return f"grad {num(g)}"
+
+
+def norm(a: np.ndarray) -> float:
+    """The Euclidean norm of `a`, computed so that it neither overflows nor underflows.
+
+    ``np.linalg.norm`` squares first: of ten 1e200s it gives inf, of ten 1e-200s 0.
+    """
+    magnitude = np.abs(a.astype(np.float64, copy=False))
+    largest = float(np.max(magnitude)) if magnitude.size else 0.0
+    if largest == 0.0 or not math.isfinite(largest):
+        return largest  # 0, inf, or nan (np.max gives nan if any is nan)
+    return largest * float(np.linalg.norm(magnitude / largest))
 
 
 def _record(fields: list[list[str]], horizontal: bool) -> str:
@@ -778,15 +836,20 @@ def value_text(x: Any, digits: int = 4, threshold: int = SMALL_TENSOR) -> str:
         return " ".join(array_text(a, digits, threshold).split())
     if a.size == 0:
         return f"{a.shape} empty"
-    lo, hi = np.min(a), np.max(a)
+    nan = np.isnan(a) if a.dtype.kind == "f" else np.zeros(a.shape, bool)
+    if nan.all():
+        return f"{a.shape} all nan"
+    numbers = a[~nan]  # a range with nan would be 'from nan to nan'
+    lo, hi = np.min(numbers), np.max(numbers)
+    and_nan = ", and nan" if nan.any() else ""
     if lo == hi:
-        return f"{a.shape} all {num(lo, digits)}"
-    return f"{a.shape} from {num(lo, digits)} to {num(hi, digits)}"
+        return f"{a.shape} all {num(lo, digits)}{and_nan}"
+    return f"{a.shape} from {num(lo, digits)} to {num(hi, digits)}{and_nan}"
 
 
 def display_name(node: Node, names: dict[int, str]) -> str:
     """A node's name in captions: its parameter name or label, else what it is and holds."""
-    name = names.get(id(node), node.label)
+    name = names.get(id(node), label_text(node))
     if name:
         return name
     if is_tensor(node):

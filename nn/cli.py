@@ -133,8 +133,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         0
     """
     args_list, protected = _protect_expression(list(sys.argv[1:] if argv is None else argv))
+    parser = _parser()
     try:
-        args = _parser().parse_args(args_list)
+        args, extras = parser.parse_known_args(args_list)
+        if args.command == "graph":  # NAME=VALUE after -o FILE: argparse leaves them over
+            args.assignments += [a for a in extras if not a.startswith("-")]
+            extras = [a for a in extras if a.startswith("-")]
+        if extras:
+            parser.error(f"unrecognized arguments: {' '.join(extras)}")
     except SystemExit as exit_:
         return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
     try:

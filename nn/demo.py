@@ -12,6 +12,7 @@ one input point.
 from __future__ import annotations
 
 import random
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ import numpy as np
 import nn
 from autograd import Tensor, Value, no_grad
 from autograd.viz import Drawing, GraphvizNotFoundError, draw_graph
-from nn.command import EXIT_FAILURE, CommandError
+from nn.command import EXIT_FAILURE, CommandError, dot_failed
 from nn.module import Module
 from nn.plot import decision_boundary
 
@@ -80,6 +81,8 @@ def run(engine: str, epochs: int | None, out: str, seed: int = 0) -> int:
         print(f"wrote {neuron}")
     except GraphvizNotFoundError as err:
         raise CommandError(str(err), EXIT_FAILURE) from None
+    except subprocess.CalledProcessError as err:
+        raise dot_failed(err) from None
     except OSError as err:
         raise CommandError(f"cannot write into {str(folder)!r}: {err}", EXIT_FAILURE) from None
     return 0

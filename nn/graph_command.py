@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import keyword
 import math
+import subprocess
 import sys
+import unicodedata
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,7 +24,7 @@ import autograd
 from autograd import Value
 from autograd.expression import FUNCTIONS, ExpressionError, evaluate
 from autograd.viz import Drawing, GraphvizNotFoundError, draw_graph
-from nn.command import EXIT_FAILURE, CommandError
+from nn.command import EXIT_FAILURE, CommandError, dot_failed
 
 __all__ = ["OUTPUT_FORMATS", "run"]
 
@@ -57,7 +59,8 @@ def run(expression: str, assignments: Sequence[str], output: str | None) -> int:
             raise CommandError(str(err)) from None
         except (ValueError, ZeroDivisionError, OverflowError) as err:
             raise CommandError(f"math error: {err}") from None
-    for note in dict.fromkeys(" ".join(str(w.message).split()) for w in caught):
+    notes = list(dict.fromkeys(" ".join(str(w.message).split()) for w in caught))
+    for note in notes or _overflow_note(out, variables):
         print(f"chainrule: graph: note: {note}", file=sys.stderr)
     if not out.label:
         out.label = "out"
@@ -90,7 +93,7 @@ def _assignments(items: Sequence[str]) -> dict[str, float]:
     values: dict[str, float] = {}
     for item in items:
         name, sep, text = item.partition("=")
-        name = name.strip()
+        name = unicodedata.normalize("NFKC", name.strip())  # as Python reads the expression
         if not sep:
             raise CommandError(f"expected NAME=VALUE, got {item!r}")
         if not name.isidentifier() or keyword.iskeyword(name):
@@ -107,6 +110,17 @@ def _assignments(items: Sequence[str]) -> dict[str, float]:
             raise CommandError(f"the value of {name!r} must be finite, got {text!r}")
         values[name] = value
     return values
+
+
+def _overflow_note(out: Value, variables: dict[str, Value]) -> list[str]:
+    """A note for a result gone past the floats (``+ - * /`` overflow without a warning)."""
+    found = [("the value", out.data)] + [
+        (f"the gradient of {n!r}", v.grad) for n, v in variables.items()
+    ]
+    for what, number in found:
+        if not math.isfinite(number):
+            return [f"{what} is {number}: a number went past the largest float (1.8e308)"]
+    return []
 
 
 def _table(expression: str, out: Value, variables: dict[str, Value]) -> str:
@@ -140,5 +154,7 @@ def _save(out: Value, expression: str, path: Path) -> None:
             path.write_bytes(data)
     except GraphvizNotFoundError as err:
         raise CommandError(str(err), EXIT_FAILURE) from None
+    except subprocess.CalledProcessError as err:
+        raise dot_failed(err) from None
     except OSError as err:
         raise CommandError(f"cannot write {str(path)!r}: {err}", EXIT_FAILURE) from None

@@ -7,12 +7,14 @@ anywhere (``fig.savefig("boundary.png")``) and shows in Jupyter.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from autograd import Tensor, Value, no_grad
+from autograd.viz import as_int
 from nn.module import Module
 from nn.scalar import MLP, Layer, Neuron
 
@@ -82,7 +84,8 @@ def decision_boundary(
 
     Raises:
         ValueError: For `X` not of shape (N, 2), `y` of another length or with labels
-            that do not fit the model's outputs, or a resolution below 2.
+            that do not fit the model's outputs, `X` empty or not finite, a negative or
+            non-finite `padding`, or a resolution below 2.
 
     Example:
         >>> import nn
@@ -101,8 +104,22 @@ def decision_boundary(
             f"decision_boundary: y must have one label per point: {len(points)} points, "
             f"{len(labels)} labels"
         )
-    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
+    if len(points) == 0:
+        raise ValueError("decision_boundary: X must hold at least one point, got none")
+    if not np.isfinite(points).all():
+        row, col = np.argwhere(~np.isfinite(points))[0]
+        raise ValueError(
+            f"decision_boundary: X must be finite, got {points[row, col]} at row {row} "
+            "(the picture spans the points)"
+        )
+    if not (isinstance(padding, (int, float)) and math.isfinite(padding) and padding >= 0):
+        raise ValueError(
+            f"decision_boundary: padding must be a finite number >= 0, got {padding!r}"
+        )
+    steps = as_int(resolution)
+    if steps is None or steps < 2:
         raise ValueError(f"decision_boundary: resolution must be an int >= 2, got {resolution!r}")
+    resolution = steps
     (x0, y0), (x1, y1) = points.min(axis=0) - padding, points.max(axis=0) + padding
     xs, ys = np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution)
     grid = np.column_stack([np.tile(xs, resolution), np.repeat(ys, resolution)])
