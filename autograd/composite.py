@@ -22,6 +22,7 @@ from autograd.tensor_ops import (
     SoftmaxCrossEntropy,
     Where,
     axes_of,
+    check_int,
     shift,
 )
 
@@ -172,10 +173,11 @@ def concat(tensors: Sequence[Any], axis: int | None = 0) -> Tensor:
         >>> concat([Tensor([1.0]), Tensor([2.0, 3.0])]).data
         array([1., 2., 3.])
     """
-    if not tensors:
+    if len(tensors) == 0:  # (not `not tensors`: a Tensor of tensors has no truth value)
         raise ValueError("concat: expected at least one tensor, got none")
     ts = _as_tensors("concat", tensors)
     if axis is not None:
+        check_int("concat", axis)
         axes_of("concat", axis, ts[0].shape)
     out: Tensor = apply(Concat, *ts, axis=axis)
     return out
@@ -189,13 +191,14 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
         >>> stack([Tensor([1.0, 2.0]), Tensor([3.0, 4.0])]).shape
         (2, 2)
     """
-    if not tensors:
+    if len(tensors) == 0:  # (not `not tensors`: a Tensor of tensors has no truth value)
         raise ValueError("stack: expected at least one tensor, got none")
     ts = _as_tensors("stack", tensors)
     shapes = {t.shape for t in ts}
     if len(shapes) > 1:
         raise ValueError(f"stack: expected tensors of one shape, got shapes {sorted(shapes)}")
     ndim = ts[0].ndim + 1
+    check_int("stack", axis)
     if not -ndim <= axis < ndim:
         raise ValueError(f"stack: axis {axis} is out of range for {ndim} dimensions")
     axis %= ndim
@@ -256,12 +259,33 @@ def std(x: Tensor, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> 
     """The standard deviation ``sqrt(var)``; its gradient is 0 where it is 0, as in PyTorch.
 
     (The chain rule alone would give sqrt'(0) * 0 = inf * 0 = nan for a constant row.)
+    A reduction over elements so large that their squares could overflow is taken of x
+    divided by a power of two, and multiplied back: exact, and finite where the result is.
     """
-    _count("std", x, axis)
+    axes = axes_of("std", axis, x.shape)
+    scale = _overflow_scale(x.data, axes)
+    if scale is not None:
+        back = scale if keepdims else scale.reshape(np.sum(scale, axis=axes).shape)
+        out: Tensor = std(x / scale, axis, keepdims, ddof) * back
+        return out
     v = var(x, axis, keepdims, ddof)
     positive = v.data > 0
-    out: Tensor = where(positive, where(positive, v, 1.0).sqrt(), v)
-    return out
+    root: Tensor = where(positive, where(positive, v, 1.0).sqrt(), v)
+    return root
+
+
+def _overflow_scale(data: np.ndarray, axes: tuple[int, ...] | None) -> np.ndarray | None:
+    """Per reduction, a power of two near the largest |x| where x ** 2 could overflow (else 1).
+
+    None when no reduction needs one (the usual case: the graph stays as it was).
+    """
+    largest = np.max(np.abs(data), axis=axes, keepdims=True, initial=0.0)
+    big = np.isfinite(largest) & (largest > np.finfo(data.dtype).max ** 0.25)
+    if not big.any():
+        return None
+    _, exponent = np.frexp(largest)  # largest = m * 2 ** exponent with 0.5 <= m < 1
+    power = np.ldexp(np.ones_like(largest), exponent - 1)
+    return np.where(big, power, 1.0).astype(data.dtype)
 
 
 def _count(name: str, x: Tensor, axis: Axis) -> int:

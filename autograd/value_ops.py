@@ -275,17 +275,17 @@ class Sigmoid(ValueOp):
 
 
 class Relu(ValueOp):
-    """max(0, x); its derivative is 1 for x > 0, else 0 (as in PyTorch)."""
+    """max(0, x); its derivative is 1 for x > 0, else 0; nan and 1 at nan (as in PyTorch)."""
 
     name = "relu"
 
     @staticmethod
     def forward(x: float) -> float:
-        return x if x > 0 else 0.0
+        return 0.0 if x <= 0 else x  # (not x > 0: nan stays nan)
 
     @staticmethod
     def vjp(g: Any, out: Any, x: Any) -> tuple[Any]:
-        return (g * (1.0 if raw(x) > 0 else 0.0),)
+        return (g * (0.0 if raw(x) <= 0 else 1.0),)
 
 
 class Sqrt(ValueOp):
