@@ -107,6 +107,7 @@ def softmax_cross_entropy(logits: Tensor, target: Any) -> Tensor:
             f"{name}: expected logits of shape (..., C) with at least one row and one class, "
             f"got shape {shape}"
         )
+    _constant_target(name, target)
     t = target if type(target) is np.ndarray else np.asarray(raw(target))
     if t.dtype.kind not in "biuf":
         raise TypeError(f"{name}: expected the target as numbers, got dtype {t.dtype}")
@@ -144,6 +145,7 @@ def binary_cross_entropy(prob: Any, target: Any) -> Any:
         >>> round(binary_cross_entropy(Value(0.5), 1.0).data, 6)  # log 2
         0.693147
     """
+    _constant_target("binary_cross_entropy", target)
     if isinstance(prob, TensorOp.node_type):
         t = np.broadcast_to(np.asarray(raw(target), dtype=prob.data.dtype), prob.data.shape)
         return apply(tensor_ops.BinaryCrossEntropy, prob, target=t)
@@ -153,6 +155,23 @@ def binary_cross_entropy(prob: Any, target: Any) -> Any:
         f"binary_cross_entropy: expected a Value or a Tensor of probabilities, "
         f"got {type(prob).__name__}"
     )
+
+
+def _constant_target(name: str, target: Any) -> None:
+    """Refuse a target with a gradient to lose: the loss takes its target as a constant.
+
+    A leaf Value (a label; every Value "requires grad") is a constant, as a number is.
+    """
+    if isinstance(target, TensorOp.node_type) and target.requires_grad:
+        raise TypeError(
+            f"{name}: the target requires grad, but gets none (it is a constant of the loss); "
+            "pass target.detach() to use its values"
+        )
+    if isinstance(target, Node) and target._rule is not None:
+        raise TypeError(
+            f"{name}: the target was computed in a graph, which the loss would cut off "
+            "silently (it is a constant of the loss); pass target.data to use its value"
+        )
 
 
 def _one_hot(name: str, indices: np.ndarray, classes: int) -> np.ndarray:

@@ -538,7 +538,7 @@ def grad(
         `create_graph`. An input that `output` does not depend on gets zeros.
 
     Raises:
-        TypeError: When `inputs` is a single node instead of a list of nodes.
+        TypeError: When `output` is not a node, or `inputs` is not a list of nodes.
 
     Example:
         >>> from autograd import Value
@@ -549,6 +549,10 @@ def grad(
         >>> grad(dx, [x])
         [18.0]
     """
+    if not isinstance(output, Node):
+        raise TypeError(
+            f"grad: expected a Value or a Tensor as the output, got {type(output).__name__}"
+        )
     if isinstance(inputs, Node) or not all(isinstance(x, Node) for x in inputs):
         raise TypeError(
             "grad: expected a list of nodes as inputs, e.g. grad(y, [x]); "

@@ -115,7 +115,13 @@ class Tensor(Operators, Node):
                     "pass grad= with that shape, or reduce the output first (e.g. .sum())"
                 )
             return self._ones()
-        g = np.array(raw(grad), dtype=self.data.dtype)
+        try:
+            g = np.array(raw(grad), dtype=self.data.dtype)
+        except (TypeError, ValueError) as e:
+            raise TypeError(
+                f"backward: expected grad as numbers of shape {self.shape}, got "
+                f"{type(grad).__name__} ({e})"
+            ) from None
         if g.shape != self.shape:
             raise ValueError(f"backward: grad has shape {g.shape}, expected {self.shape}")
         return g

@@ -536,3 +536,44 @@ def test_repr_of_huge_0d_and_empty_tensors_is_short_and_exact() -> None:
         assert len(repr(Tensor(np.zeros((1000, 1000))))) < 1000
     assert repr(Tensor(3.0, requires_grad=True)) == "Tensor(3., requires_grad=True)"
     assert repr(Tensor(np.zeros((0, 3), np.float32))) == "Tensor([], dtype=float32)"
+
+
+# ------------------------------------------------------------- more hostile inputs
+
+
+@pytest.mark.parametrize("method", ["sin", "cos"])
+@pytest.mark.parametrize("at", [float("inf"), -float("inf")])
+def test_value_sin_and_cos_of_infinity_name_the_op(method, at) -> None:
+    assert np.isnan(getattr(torch.tensor(at), method)().item())  # no real number
+    with pytest.raises(ValueError, match=rf"^{method}: .*inf"):
+        getattr(Value(at), method)()
+
+
+@pytest.mark.parametrize(
+    "loss",
+    [
+        lambda x, t: autograd.softmax_cross_entropy(x, t),
+        lambda x, t: autograd.binary_cross_entropy(x.sigmoid(), t),
+    ],
+)
+def test_a_loss_target_with_a_gradient_is_an_error_not_silently_detached(loss) -> None:
+    x = Tensor(np.zeros((2, 3)), requires_grad=True)
+    target = Tensor(np.eye(3)[:2], requires_grad=True)
+    with pytest.raises(TypeError, match=r"target .*detach"):
+        loss(x, target)
+    loss(x, target.detach())  # a constant target is fine
+
+
+def test_a_computed_value_target_of_binary_cross_entropy_is_an_error() -> None:
+    with pytest.raises(TypeError, match=r"target .*\.data"):
+        autograd.binary_cross_entropy(Value(0.5), Value(0.5) * 2.0)
+    label = Value(1.0)  # a leaf label is a constant, as a number is
+    assert autograd.binary_cross_entropy(Value(0.5), label).data == pytest.approx(np.log(2))
+
+
+def test_grad_of_a_non_node_and_backward_with_text_name_the_function() -> None:
+    x = Tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(TypeError, match=r"^grad: .*output, got float"):
+        grad(3.0, [x])
+    with pytest.raises(TypeError, match=r"^backward: .*shape \(3,\), got str"):
+        (x * 2).backward("abc")
