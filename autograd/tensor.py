@@ -295,6 +295,9 @@ class Tensor(Operators, Node):
         """The same data with a new shape (``reshape(2, 3)`` or ``reshape((2, 3))``)."""
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
+        for n in shape:
+            if type(n) is not int and not isinstance(n, np.integer):
+                raise TypeError(f"reshape: size {n!r} is not an int; expected e.g. reshape(2, 3)")
         out: Tensor = apply(Reshape, self, shape=tuple(shape))
         return out
 
@@ -331,10 +334,14 @@ class Tensor(Operators, Node):
 
     def argmax(self, axis: int | None = None, keepdims: bool = False) -> np.ndarray:
         """The index of the maximum (of the flattened data when `axis` is None): an int array."""
+        if axis is not None:
+            _check_axis("argmax", axis, self.ndim)
         return np.asarray(np.argmax(self.data, axis=axis, keepdims=keepdims))
 
     def argmin(self, axis: int | None = None, keepdims: bool = False) -> np.ndarray:
         """The index of the minimum (of the flattened data when `axis` is None): an int array."""
+        if axis is not None:
+            _check_axis("argmin", axis, self.ndim)
         return np.asarray(np.argmin(self.data, axis=axis, keepdims=keepdims))
 
     def var(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
@@ -372,7 +379,10 @@ class Tensor(Operators, Node):
         shape = self.shape
         if axis is None:
             return self.reshape(tuple(n for n in shape if n != 1))
-        axes = {_check_axis("squeeze", a, len(shape)) for a in _axis_tuple(axis)}
+        given = _axis_tuple(axis)
+        axes = {_check_axis("squeeze", a, len(shape)) for a in given}
+        if len(axes) != len(given):
+            raise ValueError(f"squeeze: axis {axis} names an axis twice")
         for a in sorted(axes):
             if shape[a] != 1:
                 raise ValueError(

@@ -433,6 +433,8 @@ class Transpose(TensorOp):
 def _permutation(axes: tuple[int, ...], shape: Shape) -> tuple[int, ...]:
     """`axes` with negative axes counted from the end: a permutation of ``range(ndim)``."""
     n = len(shape)
+    for a in axes:
+        check_int("transpose", a, axes)
     normal = tuple(int(a) + n if -n <= a < 0 else int(a) for a in axes)
     if sorted(normal) != list(range(n)):
         raise ValueError(

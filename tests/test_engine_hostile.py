@@ -577,3 +577,29 @@ def test_grad_of_a_non_node_and_backward_with_text_name_the_function() -> None:
         grad(3.0, [x])
     with pytest.raises(TypeError, match=r"^backward: .*shape \(3,\), got str"):
         (x * 2).backward("abc")
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda x: x.reshape(2.0, 3), "reshape"),
+        (lambda x: x.transpose(1.0, 0.0), "transpose"),
+        (lambda x: x.argmax(axis=5), "argmax"),
+        (lambda x: x.argmin(axis=1.0), "argmin"),
+    ],
+)
+def test_a_bad_shape_or_axis_of_a_shape_op_names_it(call, name) -> None:
+    x = Tensor(np.ones((2, 3)), requires_grad=True)
+    with pytest.raises((TypeError, ValueError), match=rf"^{name}: "):
+        call(x)
+    with pytest.raises((TypeError, ValueError)):  # numpy refuses them too
+        call(x.data)
+
+
+def test_squeeze_refuses_a_repeated_axis_as_numpy() -> None:
+    x = Tensor(np.ones((1, 3, 1)), requires_grad=True)
+    with pytest.raises(ValueError, match=r"^squeeze: .*twice"):
+        x.squeeze((0, -3))
+    with pytest.raises(ValueError, match="duplicate value"):  # numpy refuses it too
+        np.squeeze(x.data, (0, -3))
+    assert x.squeeze((0, -1)).shape == (3,)
