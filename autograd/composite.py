@@ -137,8 +137,8 @@ def binary_cross_entropy(prob: Any, target: Any) -> Any:
         A Value, or a Tensor shaped like `prob` (take its ``mean()`` for the usual loss).
 
     Raises:
-        TypeError: When `prob` is neither a Value nor a Tensor.
-        ValueError: When a probability is outside [0, 1].
+        TypeError: When `prob` is neither a Value nor a Tensor, or `target` requires grad.
+        ValueError: When a probability or a target is outside [0, 1].
 
     Example:
         >>> from autograd import Value
@@ -148,13 +148,25 @@ def binary_cross_entropy(prob: Any, target: Any) -> Any:
     _constant_target("binary_cross_entropy", target)
     if isinstance(prob, TensorOp.node_type):
         t = np.broadcast_to(np.asarray(raw(target), dtype=prob.data.dtype), prob.data.shape)
-        return apply(tensor_ops.BinaryCrossEntropy, prob, target=t)
+        return apply(tensor_ops.BinaryCrossEntropy, prob, target=_probabilities(t))
     if isinstance(prob, ValueOp.node_type):
-        return apply(value_ops.BinaryCrossEntropy, prob, target=float(raw(target)))
+        t = _probabilities(np.asarray(float(raw(target))))
+        return apply(value_ops.BinaryCrossEntropy, prob, target=float(t))
     raise TypeError(
         f"binary_cross_entropy: expected a Value or a Tensor of probabilities, "
         f"got {type(prob).__name__}"
     )
+
+
+def _probabilities(t: np.ndarray) -> np.ndarray:
+    """`t`, checked to be targets in [0, 1] (labels 1 and 2, or nan, are a bug: torch's check)."""
+    bad = t[~((t >= 0) & (t <= 1))]
+    if bad.size:
+        raise ValueError(
+            f"binary_cross_entropy: expected targets in [0, 1], got {float(bad.ravel()[0]):g}; "
+            "use labels 0 and 1 (or probabilities)"
+        )
+    return t
 
 
 def _constant_target(name: str, target: Any) -> None:

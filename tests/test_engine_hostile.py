@@ -603,3 +603,14 @@ def test_squeeze_refuses_a_repeated_axis_as_numpy() -> None:
     with pytest.raises(ValueError, match="duplicate value"):  # numpy refuses it too
         np.squeeze(x.data, (0, -3))
     assert x.squeeze((0, -1)).shape == (3,)
+
+
+@pytest.mark.parametrize("bad", [2.0, -1.0, float("nan")])
+def test_binary_cross_entropy_refuses_a_target_outside_0_1_as_torch(bad) -> None:
+    p = torch.tensor([0.3, 0.7], dtype=torch.float64)
+    with pytest.raises(RuntimeError, match="between 0 and 1"):
+        torch.nn.functional.binary_cross_entropy(p, torch.tensor([bad, 1.0], dtype=torch.float64))
+    with pytest.raises(ValueError, match=r"^binary_cross_entropy: expected targets in \[0, 1\]"):
+        autograd.binary_cross_entropy(Tensor([0.3, 0.7], requires_grad=True), [bad, 1.0])
+    with pytest.raises(ValueError, match=r"^binary_cross_entropy: expected targets in \[0, 1\]"):
+        autograd.binary_cross_entropy(Value(0.3), bad)
