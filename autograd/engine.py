@@ -223,6 +223,10 @@ class Node:
         Returns:
             A handle whose ``remove()`` takes the hook off again.
         """
+        if not callable(fn):
+            raise TypeError(
+                f"register_hook: expected a function of the gradient, got {type(fn).__name__}"
+            )
         if self._hooks is None:
             self._hooks = []
         self._hooks.append(fn)

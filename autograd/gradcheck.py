@@ -129,7 +129,9 @@ def _compare(
         where = "[" + ", ".join(str(int(i)) for i in index) + "]" if numeric.ndim else ""
         name = f"input {i}" + (f" ({x.label!r})" if x.label else "")
         of = f" of output element {k}" if out_size > 1 else ""
+        dtype = np.asarray(x.data).dtype
+        hint = "" if dtype == np.float64 else f" (the input is {dtype}: use float64 data)"
         raise AssertionError(
             f"gradcheck: {name}{where}{of}: autograd gives {float(analytic.flat[j])!r}, "
-            f"central differences give {float(numeric.flat[j])!r}"
+            f"central differences give {float(numeric.flat[j])!r}{hint}"
         )

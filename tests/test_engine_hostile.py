@@ -614,3 +614,15 @@ def test_binary_cross_entropy_refuses_a_target_outside_0_1_as_torch(bad) -> None
         autograd.binary_cross_entropy(Tensor([0.3, 0.7], requires_grad=True), [bad, 1.0])
     with pytest.raises(ValueError, match=r"^binary_cross_entropy: expected targets in \[0, 1\]"):
         autograd.binary_cross_entropy(Value(0.3), bad)
+
+
+def test_register_hook_needs_a_callable_at_once() -> None:
+    x = Tensor([1.0], requires_grad=True)
+    with pytest.raises(TypeError, match=r"^register_hook: expected a function"):
+        x.register_hook(5)
+
+
+def test_gradcheck_of_float32_data_says_to_use_float64() -> None:
+    x = Tensor([1.0, 2.0], dtype=np.float32, requires_grad=True)
+    with pytest.raises(AssertionError, match=r"float32.*float64"):
+        autograd.gradcheck(lambda a: (a * a).sum(), [x])
