@@ -626,3 +626,36 @@ def test_gradcheck_of_float32_data_says_to_use_float64() -> None:
     x = Tensor([1.0, 2.0], dtype=np.float32, requires_grad=True)
     with pytest.raises(AssertionError, match=r"float32.*float64"):
         autograd.gradcheck(lambda a: (a * a).sum(), [x])
+
+
+def test_many_threads_differentiate_one_shared_graph_as_one_thread_does() -> None:
+    import threading
+
+    x = Tensor(np.linspace(-1.0, 1.0, 16), requires_grad=True)
+    y = x
+    for _ in range(50):
+        y = (y * 1.01).tanh() * x
+    y = y.sum()
+    (first,) = grad(y, [x])
+    (g,) = grad(y, [x], create_graph=True)
+    (second,) = grad(g.sum(), [x])
+    wrong: list[str] = []
+
+    def run(i: int) -> None:
+        for _ in range(10):
+            if i % 3 == 0:
+                y.backward()
+            elif i % 3 == 1 and not np.array_equal(grad(y, [x])[0], first):
+                wrong.append("grad")
+            elif i % 3 == 2:
+                (h,) = grad(y, [x], create_graph=True)
+                if not np.array_equal(grad(h.sum(), [x])[0], second):
+                    wrong.append("create_graph")
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(9)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert wrong == []
+    np.testing.assert_allclose(x.grad, 30 * first, rtol=1e-12)  # 3 threads x 10 backward
