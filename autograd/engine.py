@@ -238,7 +238,8 @@ class Node:
         """Pickle (and ``copy.deepcopy``) a graph as records in order: no recursion down it.
 
         A leaf pickles as itself, so it keeps its identity within one pickle (a model's
-        parameters and its loss); each op node is rebuilt from its record, inputs first.
+        parameters and its loss); each op node is rebuilt from its record, inputs first, so
+        two op nodes pickled together share their leaves but not the ops between them.
         """
         if self._left is None:
             return super().__reduce_ex__(protocol)

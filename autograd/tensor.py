@@ -115,34 +115,27 @@ class Tensor(Operators, Node):
                     "pass grad= with that shape, or reduce the output first (e.g. .sum())"
                 )
             return self._ones()
-        try:
-            g = np.array(raw(grad), dtype=self.data.dtype)
-        except (TypeError, ValueError) as e:
-            raise TypeError(
-                f"backward: expected grad as numbers of shape {self.shape}, got "
-                f"{type(grad).__name__} ({e})"
-            ) from None
-        if g.shape != self.shape:
-            raise ValueError(f"backward: grad has shape {g.shape}, expected {self.shape}")
-        return g
+        return self._as_gradient(grad, "backward: grad")
 
     def _from_hook(self, g: Any, create_graph: bool) -> Any:
         if create_graph and isinstance(g, Tensor):
-            out: Any = g
-        else:
-            try:
-                out = np.array(raw(g), dtype=self.data.dtype)
-            except (TypeError, ValueError) as e:
-                raise TypeError(
-                    f"register_hook: the hook returned a {type(g).__name__}, expected None or "
-                    f"a gradient of shape {self.shape} ({e})"
-                ) from None
+            if g.shape != self.shape:
+                self._as_gradient(g.data, "register_hook: the hook's gradient")  # raises
+            return g
+        out = self._as_gradient(g, "register_hook: the hook's gradient")
+        return Tensor(out) if create_graph else out
+
+    def _as_gradient(self, g: Any, what: str) -> np.ndarray:
+        """`g` as a new array of this tensor's shape and dtype, or the error saying `what`."""
+        try:
+            out = np.array(raw(g), dtype=self.data.dtype)
+        except (TypeError, ValueError) as e:
+            raise TypeError(
+                f"{what} must be numbers of shape {self.shape}, got {type(g).__name__} ({e})"
+            ) from None
         if out.shape != self.shape:
-            raise ValueError(
-                f"register_hook: the hook returned a gradient of shape {out.shape}, expected "
-                f"{self.shape} (the tensor's shape)"
-            )
-        return Tensor(out) if create_graph and out is not g else out
+            raise ValueError(f"{what} has shape {out.shape}, expected {self.shape}")
+        return out
 
     def _own(self, g: Any) -> Any:
         dtype = self.data.dtype
