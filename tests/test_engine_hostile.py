@@ -659,3 +659,14 @@ def test_many_threads_differentiate_one_shared_graph_as_one_thread_does() -> Non
         t.join()
     assert wrong == []
     np.testing.assert_allclose(x.grad, 30 * first, rtol=1e-12)  # 3 threads x 10 backward
+
+
+def test_two_copied_outputs_share_their_leaves() -> None:
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    z = (y * 3).sum()
+    y2, z2 = copy.deepcopy([y, z])
+    leaf = y2.parents[0]
+    assert z2.parents[0].parents[0].parents[0] is leaf
+    z2.backward()
+    np.testing.assert_array_equal(leaf.grad, [6.0, 6.0])
