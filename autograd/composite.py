@@ -43,7 +43,13 @@ __all__ = [
 
 
 def mean(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
-    """The mean over `axis`: a sum times 1/count; nan over no elements, as numpy."""
+    """The mean over `axis`: a sum times 1/count; nan over no elements, as numpy.
+
+    float16 is summed in float32, as in PyTorch: its sums overflow at 65504.
+    """
+    if x.data.dtype == np.float16:
+        half: Tensor = mean(x.astype(np.float32), axis, keepdims).astype(np.float16)
+        return half
     count = _count("mean", x, axis)
     if count == 0:
         warnings.warn("mean: the mean of an empty tensor is nan", RuntimeWarning, stacklevel=3)

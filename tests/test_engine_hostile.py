@@ -670,3 +670,22 @@ def test_two_copied_outputs_share_their_leaves() -> None:
     assert z2.parents[0].parents[0].parents[0] is leaf
     z2.backward()
     np.testing.assert_array_equal(leaf.grad, [6.0, 6.0])
+
+
+def test_mean_and_var_of_float16_accumulate_as_torch() -> None:
+    data = np.array([[60000.0, 60000.0], [1.0, 3.0]], np.float16)  # a row's sum overflows
+    for ours, theirs in [
+        (lambda x: x.mean(axis=-1), lambda t: t.mean(-1)),
+        (lambda x: x.var(axis=-1), lambda t: t.var(-1, correction=0)),
+        (lambda x: x.mean(), lambda t: t.mean()),
+    ]:
+        x = Tensor(data, requires_grad=True)
+        out = ours(x)
+        out.sum().backward()
+        t = torch.tensor(data, requires_grad=True)
+        ref = theirs(t)
+        ref.sum().backward()
+        assert out.dtype == np.float16
+        assert x.grad.dtype == np.float16
+        np.testing.assert_array_equal(out.data, ref.detach().numpy())
+        np.testing.assert_array_equal(x.grad, t.grad.numpy())
