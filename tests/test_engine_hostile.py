@@ -176,6 +176,19 @@ def test_std_keeps_its_exact_digits_and_third_derivative() -> None:
 # ------------------------------------------------------------------------ nan
 
 
+def _exactly_as_torch(ours, theirs, data):
+    """Run `ours` and `theirs` on `data`, backward through their sums; both must agree exactly."""
+    x = Tensor(data, requires_grad=True)
+    out = ours(x)
+    out.sum().backward()
+    t = torch.tensor(data, requires_grad=True)
+    ref = theirs(t)
+    ref.sum().backward()
+    np.testing.assert_array_equal(out.data, ref.detach().numpy())
+    np.testing.assert_array_equal(x.grad, t.grad.numpy())
+    return out, x.grad
+
+
 @pytest.mark.parametrize(
     ("ours", "theirs"),
     [
@@ -194,15 +207,7 @@ def test_std_keeps_its_exact_digits_and_third_derivative() -> None:
     ],
 )
 def test_a_nan_input_routes_the_gradient_as_torch(ours, theirs) -> None:
-    data = np.array([np.nan, 2.0, -1.0, 0.0, 0.5])
-    x = Tensor(data, requires_grad=True)
-    out = ours(x)
-    out.sum().backward()
-    t = torch.tensor(data, requires_grad=True)
-    ref = theirs(t)
-    ref.sum().backward()
-    np.testing.assert_array_equal(out.data, ref.detach().numpy())
-    np.testing.assert_array_equal(x.grad, t.grad.numpy())
+    _exactly_as_torch(ours, theirs, np.array([np.nan, 2.0, -1.0, 0.0, 0.5]))
 
 
 def test_maximum_and_minimum_give_both_sides_the_gradient_at_nan_as_torch() -> None:
@@ -679,13 +684,6 @@ def test_mean_and_var_of_float16_accumulate_as_torch() -> None:
         (lambda x: x.var(axis=-1), lambda t: t.var(-1, correction=0)),
         (lambda x: x.mean(), lambda t: t.mean()),
     ]:
-        x = Tensor(data, requires_grad=True)
-        out = ours(x)
-        out.sum().backward()
-        t = torch.tensor(data, requires_grad=True)
-        ref = theirs(t)
-        ref.sum().backward()
+        out, g = _exactly_as_torch(ours, theirs, data)
         assert out.dtype == np.float16
-        assert x.grad.dtype == np.float16
-        np.testing.assert_array_equal(out.data, ref.detach().numpy())
-        np.testing.assert_array_equal(x.grad, t.grad.numpy())
+        assert g.dtype == np.float16
