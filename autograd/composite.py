@@ -22,6 +22,7 @@ from autograd.tensor_ops import (
     SoftmaxCrossEntropy,
     Where,
     axes_of,
+    check_int,
     shift,
 )
 
@@ -42,7 +43,13 @@ __all__ = [
 
 
 def mean(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
-    """The mean over `axis`: a sum times 1/count; nan over no elements, as numpy."""
+    """The mean over `axis`: a sum times 1/count; nan over no elements, as numpy.
+
+    float16 is summed in float32, as in PyTorch: its sums overflow at 65504.
+    """
+    if x.data.dtype == np.float16:
+        half: Tensor = mean(x.astype(np.float32), axis, keepdims).astype(np.float16)
+        return half
     count = _count("mean", x, axis)
     if count == 0:
         warnings.warn("mean: the mean of an empty tensor is nan", RuntimeWarning, stacklevel=3)
@@ -106,6 +113,7 @@ def softmax_cross_entropy(logits: Tensor, target: Any) -> Tensor:
             f"{name}: expected logits of shape (..., C) with at least one row and one class, "
             f"got shape {shape}"
         )
+    _constant_target(name, target)
     t = target if type(target) is np.ndarray else np.asarray(raw(target))
     if t.dtype.kind not in "biuf":
         raise TypeError(f"{name}: expected the target as numbers, got dtype {t.dtype}")
@@ -135,23 +143,53 @@ def binary_cross_entropy(prob: Any, target: Any) -> Any:
         A Value, or a Tensor shaped like `prob` (take its ``mean()`` for the usual loss).
 
     Raises:
-        TypeError: When `prob` is neither a Value nor a Tensor.
-        ValueError: When a probability is outside [0, 1].
+        TypeError: When `prob` is neither a Value nor a Tensor, or `target` requires grad.
+        ValueError: When a probability or a target is outside [0, 1].
 
     Example:
         >>> from autograd import Value
         >>> round(binary_cross_entropy(Value(0.5), 1.0).data, 6)  # log 2
         0.693147
     """
+    _constant_target("binary_cross_entropy", target)
     if isinstance(prob, TensorOp.node_type):
         t = np.broadcast_to(np.asarray(raw(target), dtype=prob.data.dtype), prob.data.shape)
-        return apply(tensor_ops.BinaryCrossEntropy, prob, target=t)
+        return apply(tensor_ops.BinaryCrossEntropy, prob, target=_probabilities(t))
     if isinstance(prob, ValueOp.node_type):
-        return apply(value_ops.BinaryCrossEntropy, prob, target=float(raw(target)))
+        t = _probabilities(np.asarray(float(raw(target))))
+        return apply(value_ops.BinaryCrossEntropy, prob, target=float(t))
     raise TypeError(
         f"binary_cross_entropy: expected a Value or a Tensor of probabilities, "
         f"got {type(prob).__name__}"
     )
+
+
+def _probabilities(t: np.ndarray) -> np.ndarray:
+    """`t`, checked to be targets in [0, 1] (labels 1 and 2, or nan, are a bug: torch's check)."""
+    bad = t[~((t >= 0) & (t <= 1))]
+    if bad.size:
+        raise ValueError(
+            f"binary_cross_entropy: expected targets in [0, 1], got {float(bad.ravel()[0]):g}; "
+            "use labels 0 and 1 (or probabilities)"
+        )
+    return t
+
+
+def _constant_target(name: str, target: Any) -> None:
+    """Refuse a target with a gradient to lose: the loss takes its target as a constant.
+
+    A leaf Value (a label; every Value "requires grad") is a constant, as a number is.
+    """
+    if isinstance(target, TensorOp.node_type) and target.requires_grad:
+        raise TypeError(
+            f"{name}: the target requires grad, but gets none (it is a constant of the loss); "
+            "pass target.detach() to use its values"
+        )
+    if isinstance(target, Node) and target._rule is not None:
+        raise TypeError(
+            f"{name}: the target was computed in a graph, which the loss would cut off "
+            "silently (it is a constant of the loss); pass target.data to use its value"
+        )
 
 
 def _one_hot(name: str, indices: np.ndarray, classes: int) -> np.ndarray:
@@ -172,10 +210,11 @@ def concat(tensors: Sequence[Any], axis: int | None = 0) -> Tensor:
         >>> concat([Tensor([1.0]), Tensor([2.0, 3.0])]).data
         array([1., 2., 3.])
     """
-    if not tensors:
+    if len(tensors) == 0:  # (not `not tensors`: a Tensor of tensors has no truth value)
         raise ValueError("concat: expected at least one tensor, got none")
     ts = _as_tensors("concat", tensors)
     if axis is not None:
+        check_int("concat", axis)
         axes_of("concat", axis, ts[0].shape)
     out: Tensor = apply(Concat, *ts, axis=axis)
     return out
@@ -189,13 +228,14 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
         >>> stack([Tensor([1.0, 2.0]), Tensor([3.0, 4.0])]).shape
         (2, 2)
     """
-    if not tensors:
+    if len(tensors) == 0:  # (not `not tensors`: a Tensor of tensors has no truth value)
         raise ValueError("stack: expected at least one tensor, got none")
     ts = _as_tensors("stack", tensors)
     shapes = {t.shape for t in ts}
     if len(shapes) > 1:
         raise ValueError(f"stack: expected tensors of one shape, got shapes {sorted(shapes)}")
     ndim = ts[0].ndim + 1
+    check_int("stack", axis)
     if not -ndim <= axis < ndim:
         raise ValueError(f"stack: axis {axis} is out of range for {ndim} dimensions")
     axis %= ndim
@@ -256,12 +296,33 @@ def std(x: Tensor, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> 
     """The standard deviation ``sqrt(var)``; its gradient is 0 where it is 0, as in PyTorch.
 
     (The chain rule alone would give sqrt'(0) * 0 = inf * 0 = nan for a constant row.)
+    A reduction over elements so large that their squares could overflow is taken of x
+    divided by a power of two, and multiplied back: exact, and finite where the result is.
     """
-    _count("std", x, axis)
+    axes = axes_of("std", axis, x.shape)
+    scale = _overflow_scale(x.data, axes)
+    if scale is not None:
+        back = scale if keepdims else scale.reshape(np.sum(scale, axis=axes).shape)
+        out: Tensor = std(x / scale, axis, keepdims, ddof) * back
+        return out
     v = var(x, axis, keepdims, ddof)
     positive = v.data > 0
-    out: Tensor = where(positive, where(positive, v, 1.0).sqrt(), v)
-    return out
+    root: Tensor = where(positive, where(positive, v, 1.0).sqrt(), v)
+    return root
+
+
+def _overflow_scale(data: np.ndarray, axes: tuple[int, ...] | None) -> np.ndarray | None:
+    """Per reduction, a power of two near the largest |x| where x ** 2 could overflow (else 1).
+
+    None when no reduction needs one (the usual case: the graph stays as it was).
+    """
+    largest = np.max(np.abs(data), axis=axes, keepdims=True, initial=0.0)
+    big = np.isfinite(largest) & (largest > np.finfo(data.dtype).max ** 0.25)
+    if not big.any():
+        return None
+    _, exponent = np.frexp(largest)  # largest = m * 2 ** exponent with 0.5 <= m < 1
+    power = np.ldexp(np.ones_like(largest), exponent - 1)
+    return np.where(big, power, 1.0).astype(data.dtype)
 
 
 def _count(name: str, x: Tensor, axis: Axis) -> int:

@@ -26,7 +26,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, SupportsIndex, TypeVar
 
 __all__ = [
     "Node",
@@ -73,6 +73,9 @@ class Rule:
         self.make = kind._from_op
         self.special = special
 
+    def __reduce__(self) -> Any:
+        return getattr, (self.op_class, "rule")  # by reference: the one rule of its op
+
     def name(self, params: dict[str, Any] | None) -> str:
         """The op's name as pictures and ``node.op`` show it (``**2``, ``sum(axis=1)``)."""
         return str(self.op_class.describe(params or {}))
@@ -85,6 +88,9 @@ class Node:
 
     - `_ones()` / `_zeros()`: raw data shaped like the node (a seed; an unreached input).
     - `_seed(grad)`: check and convert a user's starting gradient.
+    - `_from_hook(g, create_graph)`: check and convert a gradient a hook returned (a node
+      with `create_graph`, raw data otherwise).
+    - `_own(g)`: a gradient `grad` hands back for this node: in the node's own dtype.
     - `_fit(g)`: shape a gradient sent to this node like it (a Tensor un-broadcasts).
     - `_accumulate(g)`: add a pass's gradient to ``.grad``. A leaf's `g` is never an object
       another node keeps (where a rule passes a gradient on unchanged to a leaf, the engine
@@ -217,11 +223,52 @@ class Node:
         Returns:
             A handle whose ``remove()`` takes the hook off again.
         """
+        if not callable(fn):
+            raise TypeError(
+                f"register_hook: expected a function of the gradient, got {type(fn).__name__}"
+            )
         if self._hooks is None:
             self._hooks = []
         self._hooks.append(fn)
         _hook_count.change(+1)
         return _HookHandle(self, fn)
+
+    # Copies: pickle and copy.deepcopy take the whole graph as one flat list.
+    def __reduce_ex__(self, protocol: SupportsIndex) -> Any:
+        """Pickle (and ``copy.deepcopy``) a graph as records in order: no recursion down it.
+
+        A leaf pickles as itself, so it keeps its identity within one pickle (a model's
+        parameters and its loss); each op node is rebuilt from its record, inputs first, so
+        two op nodes pickled together share their leaves but not the ops between them.
+        """
+        if self._left is None:
+            return super().__reduce_ex__(protocol)
+        order = topological_order(self)
+        index = {node: i for i, node in enumerate(order)}
+        records = [
+            node
+            if node._left is None
+            else (type(node), _state(node), [index[p] for p in node.parents])
+            for node in order
+        ]
+        return _rebuild, (records,)
+
+    def __setstate__(self, state: Any) -> None:
+        extra, slots = state if isinstance(state, tuple) else (state, None)
+        if extra:
+            self.__dict__.update(extra)
+        for name, value in (slots or {}).items():
+            setattr(self, name, value)
+        self._scratch = None
+        if self._hooks:  # its own list, counted: the fast backward skips nodes with hooks
+            self._hooks = list(self._hooks)
+            _hook_count.change(len(self._hooks))
+
+    def __copy__(self) -> Any:
+        """A shallow copy: the same parents, data and hooks."""
+        node = object.__new__(type(self))
+        node.__setstate__(self.__getstate__())
+        return node
 
     # Hooks the node kinds fill in (see the class docstring).
     def _ones(self) -> Any:
@@ -234,6 +281,12 @@ class Node:
         return self._ones() if grad is None else grad
 
     def _fit(self, g: Any) -> Any:
+        return g
+
+    def _from_hook(self, g: Any, create_graph: bool) -> Any:
+        raise NotImplementedError
+
+    def _own(self, g: Any) -> Any:
         return g
 
     def _accumulate(self, g: Any) -> None:
@@ -258,6 +311,34 @@ class Node:
     @staticmethod
     def _all_finite(data: Any) -> bool:
         raise NotImplementedError
+
+
+def _state(node: Node) -> Any:
+    """The node's slots without its parents (its record names them by position)."""
+    state: Any = node.__getstate__()
+    extra, slots = state  # (a dict or None, the slots): a Node always has slots
+    parents = ("_left", "_right", "_more")
+    return extra, {k: v for k, v in slots.items() if k not in parents}
+
+
+def _rebuild(records: list[Any]) -> Node:
+    """The last node of a graph pickled by `Node.__reduce_ex__`, with all it depends on."""
+    built: list[Node] = []
+    for record in records:
+        if isinstance(record, Node):
+            built.append(record)
+            continue
+        kind, state, parents = record
+        node = object.__new__(kind)
+        node.__setstate__(state)
+        node._left, node._right, node._more = _slots_of([built[i] for i in parents])
+        built.append(node)
+    return built[-1]
+
+
+def _slots_of(parents: list[Node]) -> tuple[Node | None, Node | None, tuple[Node, ...] | None]:
+    n = len(parents)
+    return parents[0], (parents[1] if n > 1 else None), (tuple(parents[2:]) if n > 2 else None)
 
 
 class Undefined:
@@ -365,7 +446,7 @@ def backprop(
         if g is None:  # no path from here to the root
             continue
         if node._hooks:
-            g = _run_hooks(node, g)
+            g = _run_hooks(node, g, create_graph)
         if accumulate:
             node._accumulate(g)
         elif keep is None or node in keep:
@@ -422,12 +503,20 @@ def _vjp(node: Node, g: Any, create_graph: bool = False) -> tuple[Any, ...]:
     return node._rule.vjp(g, out, *inputs, **(node._params or {}))
 
 
-def _run_hooks(node: Node, g: Any) -> Any:
+def _run_hooks(node: Node, g: Any, create_graph: bool) -> Any:
     for fn in list(node._hooks or ()):
         replaced = fn(g)
         if replaced is not None:
-            g = replaced
+            g = node._from_hook(replaced, create_graph)
+            if _modes.anomaly and not node._all_finite(getattr(g, "data", g)):
+                raise FloatingPointError(
+                    f"detect_anomaly: a hook on {_described(node)} returned a non-finite gradient"
+                )
     return g
+
+
+def _described(node: Node) -> str:
+    return f"the output of '{node.op}'" if node._rule is not None else "a leaf"
 
 
 _grad_lock = threading.RLock()
@@ -454,7 +543,7 @@ def grad(
         `create_graph`. An input that `output` does not depend on gets zeros.
 
     Raises:
-        TypeError: When `inputs` is a single node instead of a list of nodes.
+        TypeError: When `output` is not a node, or `inputs` is not a list of nodes.
 
     Example:
         >>> from autograd import Value
@@ -465,6 +554,10 @@ def grad(
         >>> grad(dx, [x])
         [18.0]
     """
+    if not isinstance(output, Node):
+        raise TypeError(
+            f"grad: expected a Value or a Tensor as the output, got {type(output).__name__}"
+        )
     if isinstance(inputs, Node) or not all(isinstance(x, Node) for x in inputs):
         raise TypeError(
             "grad: expected a list of nodes as inputs, e.g. grad(y, [x]); "
@@ -482,7 +575,7 @@ def grad(
     for g in results:
         if isinstance(g, Undefined):  # asked for, so needed: say why it does not exist
             g._raise()
-    return results
+    return [x._own(g) for x, g in zip(inputs, results, strict=True)]
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -37,13 +38,17 @@ def gradcheck(
 
     Raises:
         AssertionError: Naming the input, the element and both numbers on a mismatch.
+        TypeError: When `inputs` is not a list of Values and Tensors.
+        ValueError: When `eps` is not a positive finite step.
 
     Example:
         >>> from autograd import Value
         >>> gradcheck(lambda x, y: (x * y).tanh(), [Value(0.3), Value(-1.2)])
         True
     """
-    inputs = list(inputs)
+    inputs = _checked_inputs(inputs)
+    if not (math.isfinite(eps) and eps > 0):
+        raise ValueError(f"gradcheck: eps must be a positive finite step, got {eps!r}")
     checked = [i for i, x in enumerate(inputs) if getattr(x, "requires_grad", True)]
     out = fn(*inputs)
     if not isinstance(out, Node):
@@ -57,6 +62,23 @@ def gradcheck(
             numeric = _numeric_column(fn, inputs, i, k, eps)
             _compare(inputs[i], i, k, out_size, np.asarray(g, dtype=float), numeric, atol, rtol)
     return True
+
+
+def _checked_inputs(inputs: Any) -> list[Node]:
+    if isinstance(inputs, Node):
+        raise TypeError(
+            "gradcheck: expected a list of Values or Tensors as inputs, e.g. gradcheck(fn, [x]); "
+            f"got a single {type(inputs).__name__}"
+        )
+    nodes: list[Node] = []
+    for i, x in enumerate(inputs):
+        nodes.append(x)
+        if not isinstance(x, Node):
+            raise TypeError(
+                f"gradcheck: input {i} is a {type(x).__name__}, expected a Value or a Tensor "
+                "(build constants inside fn)"
+            )
+    return nodes
 
 
 def _like(out: Node, seed: np.ndarray) -> Any:
@@ -107,7 +129,9 @@ def _compare(
         where = "[" + ", ".join(str(int(i)) for i in index) + "]" if numeric.ndim else ""
         name = f"input {i}" + (f" ({x.label!r})" if x.label else "")
         of = f" of output element {k}" if out_size > 1 else ""
+        dtype = np.asarray(x.data).dtype
+        hint = "" if dtype == np.float64 else f" (the input is {dtype}: use float64 data)"
         raise AssertionError(
             f"gradcheck: {name}{where}{of}: autograd gives {float(analytic.flat[j])!r}, "
-            f"central differences give {float(numeric.flat[j])!r}"
+            f"central differences give {float(numeric.flat[j])!r}{hint}"
         )

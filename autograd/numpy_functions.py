@@ -17,7 +17,7 @@ import numpy as np
 
 from autograd import composite
 from autograd.op import binary, raw
-from autograd.tensor_ops import Axis, MatMul, Mul
+from autograd.tensor_ops import Axis, MatMul, Mul, check_int
 
 __all__ = ["ACCEPTED", "FUNCTIONS"]
 
@@ -98,7 +98,17 @@ def _squeeze(a: Any, axis: Axis = None) -> Any:
 
 
 def _expand_dims(a: Any, axis: int | Sequence[int]) -> Any:
-    for ax in sorted(axis) if isinstance(axis, (tuple, list)) else [axis]:
+    """``np.expand_dims``: each axis is a position in the result, as numpy counts them."""
+    axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+    ndim = a.ndim + len(axes)
+    for ax in axes:
+        check_int("expand_dims", ax, axis)
+        if not -ndim <= ax < ndim:
+            raise ValueError(f"expand_dims: axis {ax} is out of range for {ndim} dimensions")
+    places = {int(ax) % ndim for ax in axes}
+    if len(places) != len(axes):
+        raise ValueError(f"expand_dims: axis {axis} names an axis twice")
+    for ax in sorted(places):  # in increasing order, each is already its final position
         a = a.unsqueeze(ax)
     return a
 

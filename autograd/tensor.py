@@ -26,6 +26,7 @@ from autograd.tensor_ops import (
     Sin,
     Sum,
     Transpose,
+    check_int,
     sum_to_shape,
 )
 
@@ -114,10 +115,33 @@ class Tensor(Operators, Node):
                     "pass grad= with that shape, or reduce the output first (e.g. .sum())"
                 )
             return self._ones()
-        g = np.array(raw(grad), dtype=self.data.dtype)
-        if g.shape != self.shape:
-            raise ValueError(f"backward: grad has shape {g.shape}, expected {self.shape}")
-        return g
+        return self._as_gradient(grad, "backward: grad")
+
+    def _from_hook(self, g: Any, create_graph: bool) -> Any:
+        if create_graph and isinstance(g, Tensor):
+            if g.shape != self.shape:
+                self._as_gradient(g.data, "register_hook: the hook's gradient")  # raises
+            return g
+        out = self._as_gradient(g, "register_hook: the hook's gradient")
+        return Tensor(out) if create_graph else out
+
+    def _as_gradient(self, g: Any, what: str) -> np.ndarray:
+        """`g` as a new array of this tensor's shape and dtype, or the error saying `what`."""
+        try:
+            out = np.array(raw(g), dtype=self.data.dtype)
+        except (TypeError, ValueError) as e:
+            raise TypeError(
+                f"{what} must be numbers of shape {self.shape}, got {type(g).__name__} ({e})"
+            ) from None
+        if out.shape != self.shape:
+            raise ValueError(f"{what} has shape {out.shape}, expected {self.shape}")
+        return out
+
+    def _own(self, g: Any) -> Any:
+        dtype = self.data.dtype
+        if isinstance(g, Tensor):  # a graph (create_graph): astype keeps it differentiable
+            return g if g.data.dtype == dtype else g.astype(dtype)
+        return np.asarray(g, dtype)
 
     @classmethod
     def _lift(cls, x: Any, like: Node) -> Tensor:
@@ -181,7 +205,23 @@ class Tensor(Operators, Node):
         return Tensor(self.data, label=self.label)
 
     def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len: a 0-d tensor has no length; use t.size for its element count")
         return len(self.data)
+
+    def __iter__(self) -> Any:
+        """The rows along the first axis, each a node of the graph (as ``t[i]``)."""
+        if self.data.ndim == 0:  # else Python would try t[0] and stop silently at its error
+            raise TypeError("iter: a 0-d tensor has no rows to iterate over; use t.item()")
+        return (self[i] for i in range(len(self.data)))
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise ValueError(
+                f"bool: the truth of a tensor of shape {self.shape} is ambiguous; use "
+                "(t.data > 0).any() or .all()"
+            )
+        return bool(self.data.reshape(()))
 
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", precision=4, threshold=20)
@@ -248,6 +288,9 @@ class Tensor(Operators, Node):
         """The same data with a new shape (``reshape(2, 3)`` or ``reshape((2, 3))``)."""
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
+        for n in shape:
+            if type(n) is not int and not isinstance(n, np.integer):
+                raise TypeError(f"reshape: size {n!r} is not an int; expected e.g. reshape(2, 3)")
         out: Tensor = apply(Reshape, self, shape=tuple(shape))
         return out
 
@@ -284,10 +327,14 @@ class Tensor(Operators, Node):
 
     def argmax(self, axis: int | None = None, keepdims: bool = False) -> np.ndarray:
         """The index of the maximum (of the flattened data when `axis` is None): an int array."""
+        if axis is not None:
+            _check_axis("argmax", axis, self.ndim)
         return np.asarray(np.argmax(self.data, axis=axis, keepdims=keepdims))
 
     def argmin(self, axis: int | None = None, keepdims: bool = False) -> np.ndarray:
         """The index of the minimum (of the flattened data when `axis` is None): an int array."""
+        if axis is not None:
+            _check_axis("argmin", axis, self.ndim)
         return np.asarray(np.argmin(self.data, axis=axis, keepdims=keepdims))
 
     def var(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
@@ -325,7 +372,10 @@ class Tensor(Operators, Node):
         shape = self.shape
         if axis is None:
             return self.reshape(tuple(n for n in shape if n != 1))
-        axes = {_check_axis("squeeze", a, len(shape)) for a in _axis_tuple(axis)}
+        given = _axis_tuple(axis)
+        axes = {_check_axis("squeeze", a, len(shape)) for a in given}
+        if len(axes) != len(given):
+            raise ValueError(f"squeeze: axis {axis} names an axis twice")
         for a in sorted(axes):
             if shape[a] != 1:
                 raise ValueError(
@@ -419,7 +469,11 @@ def _as_array(data: Any, dtype: Any) -> np.ndarray:
     try:
         arr = np.asarray(data)
     except (ValueError, TypeError) as e:
+        if _holds_nodes(data):
+            raise _nodes_error() from None
         raise TypeError(f"Tensor: expected numeric data, got {type(data).__name__} ({e})") from e
+    if arr.dtype == object and _holds_nodes(data):
+        raise _nodes_error()
     if arr.dtype.kind not in "biuf":
         raise TypeError(
             f"Tensor: expected numeric data (ints, floats, bools), got dtype {arr.dtype} "
@@ -432,6 +486,26 @@ def _as_array(data: Any, dtype: Any) -> np.ndarray:
     if arr.dtype.kind != "f":
         return arr.astype(np.float64)
     return arr
+
+
+def _holds_nodes(data: Any) -> bool:
+    """Whether nested lists or tuples hold a node (only asked once conversion has failed)."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Node):
+            return True
+        if isinstance(item, (list, tuple)):
+            stack += item
+    return False
+
+
+def _nodes_error() -> TypeError:
+    return TypeError(
+        "Tensor: got a list holding Values or Tensors with gradients; Tensor(...) would cut "
+        "them off the graph. Use autograd.stack(...) to join Tensors in the graph, or their "
+        ".data for constants"
+    )
 
 
 def _axis(axis: Any) -> Any:
@@ -447,7 +521,8 @@ def _axis_tuple(axis: Any) -> tuple[Any, ...]:
 
 def _check_axis(name: str, axis: Any, ndim: int) -> int:
     """`axis` as a non-negative int below `ndim` (negative counts from the end)."""
-    if not isinstance(axis, (int, np.integer)) or not -ndim <= axis < ndim:
+    check_int(name, axis)
+    if not -ndim <= axis < ndim:
         raise ValueError(f"{name}: axis {axis!r} is out of range for {ndim} axes")
     return int(axis) % ndim
 
@@ -460,7 +535,8 @@ def _index_key(key: Any) -> Any:
         key = key.data
         return key.astype(np.intp) if key.dtype.kind == "f" and _is_integral(key) else key
     if isinstance(key, list):
-        return np.asarray(key)
+        arr = np.asarray(key)
+        return arr.astype(np.intp) if arr.size == 0 else arr  # [] selects nothing, as torch
     return key
 
 

@@ -65,19 +65,28 @@ def axes_of(name: str, axis: Axis, shape: Shape) -> tuple[int, ...] | None:
     as in PyTorch.
 
     Raises:
+        TypeError: Naming `name`, for an axis that is not an int (a float, a bool, a string).
         ValueError: Naming `name`, for an axis out of range or one named twice.
     """
     if axis is None:
         return None
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    axes = (axis,) if not isinstance(axis, (tuple, list)) else tuple(axis)
     bound = max(len(shape), 1)
     for a in axes:
+        check_int(name, a, axis)
         if not -bound <= a < bound:
             raise ValueError(f"{name}: axis {a} is out of range for a tensor of shape {shape}")
     normal = tuple(sorted({int(a) % bound for a in axes}))
     if len(normal) != len(axes):
         raise ValueError(f"{name}: axis {axis} names an axis twice")
     return normal if shape else ()
+
+
+def check_int(name: str, a: Any, axis: Any = None) -> None:
+    """Raise the TypeError naming `name` unless `a` is an int (1.0 would pass as axis 1)."""
+    if type(a) is not int and not isinstance(a, np.integer):
+        shown = a if axis is None else axis
+        raise TypeError(f"{name}: axis {shown!r} is not an axis; expected an int or ints")
 
 
 def _keepdims_shape(shape: Shape, axes: tuple[int, ...] | None) -> Shape:
@@ -229,7 +238,7 @@ class Sigmoid(TensorOp):
 
 
 class Relu(TensorOp):
-    """max(0, x); its derivative is 1 where x > 0, else 0."""
+    """max(0, x); its derivative is 1 where x > 0, else 0 (1 at nan, where relu is nan: torch's)."""
 
     name = "relu"
 
@@ -239,7 +248,7 @@ class Relu(TensorOp):
 
     @staticmethod
     def vjp(g: Any, out: Any, x: Any) -> tuple[Any]:
-        return (g * (raw(x) > 0),)
+        return (g * (raw(out) != 0),)  # out is x where x > 0, 0 below, nan at nan
 
 
 class Sqrt(TensorOp):
@@ -251,14 +260,14 @@ class Sqrt(TensorOp):
 
 
 class Abs(TensorOp):
-    """|x|; its derivative is sign(x), 0 at 0."""
+    """|x|; its derivative is sign(x), 0 at 0 and at nan (as in PyTorch, and `Value.abs`)."""
 
     name = "abs"
     forward = staticmethod(np.abs)
 
     @staticmethod
     def vjp(g: Any, out: Any, x: Any) -> tuple[Any]:
-        return (g * np.sign(raw(x)),)
+        return (g * np.nan_to_num(np.sign(raw(x)), copy=False),)
 
 
 # ------------------------------------------------------------------------- reductions
@@ -424,6 +433,8 @@ class Transpose(TensorOp):
 def _permutation(axes: tuple[int, ...], shape: Shape) -> tuple[int, ...]:
     """`axes` with negative axes counted from the end: a permutation of ``range(ndim)``."""
     n = len(shape)
+    for a in axes:
+        check_int("transpose", a, axes)
     normal = tuple(int(a) + n if -n <= a < 0 else int(a) for a in axes)
     if sorted(normal) != list(range(n)):
         raise ValueError(
@@ -458,7 +469,10 @@ class Index(TensorOp):
 
     @staticmethod
     def forward(x: np.ndarray, key: Any) -> Any:
-        return x[key]
+        try:
+            return x[key]
+        except IndexError as e:  # (an IndexError still: iteration stops at one)
+            raise IndexError(f"index: {e}, in a tensor of shape {x.shape}") from None
 
     @staticmethod
     def vjp(g: Any, out: Any, x: Any, key: Any) -> tuple[Any]:
@@ -645,7 +659,10 @@ class Clip(TensorOp):
 
 
 class Maximum(_ShapedOp):
-    """The elementwise larger of x and y; where they tie, each gets half (as in PyTorch)."""
+    """The elementwise larger of x and y; where they tie, each gets half (as in PyTorch).
+
+    Where either is nan (so is the result), both get the gradient, as in PyTorch.
+    """
 
     name = "maximum"
     forward = staticmethod(np.maximum)
@@ -653,8 +670,8 @@ class Maximum(_ShapedOp):
     @staticmethod
     def vjp(g: Any, out: Any, x: Any, y: Any) -> tuple[Any, Any]:
         a, b = raw(x), raw(y)
-        share = (a > b) + 0.5 * (a == b)
-        return g * share, g * (1.0 - share)
+        half = 0.5 * (a == b)
+        return g * (1.0 - half - (a < b)), g * (1.0 - half - (a > b))
 
 
 class Minimum(_ShapedOp):

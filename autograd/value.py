@@ -53,6 +53,17 @@ class Value(Operators, Node):
     def _seed(self, grad: Any) -> float:
         return 1.0 if grad is None else _to_float(raw(grad))
 
+    def _from_hook(self, g: Any, create_graph: bool) -> Any:
+        if create_graph and isinstance(g, Value):
+            return g
+        try:
+            v = _to_float(raw(g))
+        except TypeError:
+            raise TypeError(
+                f"register_hook: the hook returned a {type(g).__name__}, expected None or a number"
+            ) from None
+        return Value(v) if create_graph else v
+
     _accumulate = Node._add_to_grad  # floats are immutable: the fast path adds inline
 
     @staticmethod
@@ -96,6 +107,9 @@ class Value(Operators, Node):
 
     def __float__(self) -> float:
         return self.data
+
+    def __bool__(self) -> bool:
+        return self.data != 0.0  # as a float's truth (without it, every Value was true)
 
     def __format__(self, spec: str) -> str:
         return format(self.data, spec) if spec else str(self)  # f"{v:.3f}" formats the data

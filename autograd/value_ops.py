@@ -275,17 +275,17 @@ class Sigmoid(ValueOp):
 
 
 class Relu(ValueOp):
-    """max(0, x); its derivative is 1 for x > 0, else 0 (as in PyTorch)."""
+    """max(0, x); its derivative is 1 for x > 0, else 0; nan and 1 at nan (as in PyTorch)."""
 
     name = "relu"
 
     @staticmethod
     def forward(x: float) -> float:
-        return x if x > 0 else 0.0
+        return 0.0 if x <= 0 else x  # (not x > 0: nan stays nan)
 
     @staticmethod
     def vjp(g: Any, out: Any, x: Any) -> tuple[Any]:
-        return (g * (1.0 if raw(x) > 0 else 0.0),)
+        return (g * (0.0 if raw(x) <= 0 else 1.0),)
 
 
 class Sqrt(ValueOp):
@@ -304,6 +304,13 @@ class Sqrt(ValueOp):
         return (g * (0.5 * _power(out, -1.0)),)
 
 
+def _finite(name: str, x: float) -> float:
+    """`x`, or the domain error of `name` at an infinity (math's own says only "domain")."""
+    if math.isinf(x):
+        raise ValueError(f"{name}: expected a finite number, got {x!r} (it has no {name})")
+    return x
+
+
 class Sin(ValueOp):
     """sin(x); its derivative is cos(x)."""
 
@@ -311,7 +318,7 @@ class Sin(ValueOp):
 
     @staticmethod
     def forward(x: float) -> float:
-        return math.sin(x)
+        return math.sin(_finite("sin", x))
 
     @staticmethod
     def vjp(g: Any, out: Any, x: Any) -> tuple[Any]:
@@ -325,7 +332,7 @@ class Cos(ValueOp):
 
     @staticmethod
     def forward(x: float) -> float:
-        return math.cos(x)
+        return math.cos(_finite("cos", x))
 
     @staticmethod
     def vjp(g: Any, out: Any, x: Any) -> tuple[Any]:
