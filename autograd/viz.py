@@ -168,6 +168,8 @@ def _dot_text(value: Any) -> Any:
         return value
     if isinstance(value, NoHtml):
         return _Dot(value + "\\" if _ODD_FINAL_BACKSLASHES.search(value) else value)
+    if value and not value.strip():  # only blanks: dot aborts on an edge label of line
+        return _Dot(" ")  # breaks beside an xlabel, and shows blanks as nothing anyway
     return _Dot(_verbatim(value))
 
 

@@ -533,6 +533,8 @@ HOSTILE = [
     "<b>not html</b>",
     "<>",
     "line one\nline two\r\nthree\rfour",
+    "\n",  # only a line break: dot aborted on such an edge label beside an xlabel
+    "\n\n \r\n",
     "tab\there",
     "\\N \\G \\l \\r \\n",  # DOT's own escapes must show as written
     "\x00\x01\x1b\x7f",
