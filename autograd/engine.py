@@ -228,7 +228,7 @@ class Node:
                 f"register_hook: expected a function of the gradient, got {type(fn).__name__}"
             )
         if self._hooks is None:
-            self._hooks = []
+            self._hooks = _Hooks()
         self._hooks.append(fn)
         _hook_count.change(+1)
         return _HookHandle(self, fn)
@@ -261,7 +261,7 @@ class Node:
             setattr(self, name, value)
         self._scratch = None
         if self._hooks:  # its own list, counted: the fast backward skips nodes with hooks
-            self._hooks = list(self._hooks)
+            self._hooks = _Hooks(self._hooks)
             _hook_count.change(len(self._hooks))
 
     def __copy__(self) -> Any:
@@ -664,6 +664,30 @@ class _Counter:
 
 _special = _Counter()
 _hook_count = _Counter()
+_dead_hooks: list[int] = []  # hooks of nodes that died with them on, not yet uncounted
+
+
+class _Hooks(list):  # type: ignore[type-arg]
+    """A node's hooks, counted in `_hook_count` while the list lives.
+
+    A node freed with hooks still on gives their count back at the next backward (through
+    `_dead_hooks`: a finalizer may run while this thread holds the counter's lock), so a
+    forgotten hook does not keep every later pass off the fast path.
+    """
+
+    __slots__ = ()
+
+    def __reduce__(self) -> Any:
+        return list, (list(self),)  # a copy is counted when its node takes it
+
+    def __del__(self) -> None:
+        if self:
+            _dead_hooks.append(len(self))
+
+
+def _uncount_dead_hooks() -> None:
+    while _dead_hooks:
+        _hook_count.change(-_dead_hooks.pop())
 
 
 @contextmanager
@@ -795,6 +819,8 @@ def _fast_backward(root: Node, seed: Any) -> bool:
     pass's gradient so far, and None again once the walk has passed it. A slot is cheaper
     than a dict entry: see benchmarks/README.md for what this path buys.
     """
+    if _dead_hooks:
+        _uncount_dead_hooks()
     if _hook_count.count or _modes.anomaly or not _scratch_owner.acquire(blocking=False):
         return False
     kind = type(root)

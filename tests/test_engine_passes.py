@@ -1,6 +1,7 @@
 """The engine's guarantees: reentrant and thread-safe passes, per-thread modes, hooks, the
 node-kind contract (a third kind built here), and the fast path equal to the reference."""
 
+import gc
 import math
 import threading
 from contextlib import contextmanager
@@ -419,3 +420,29 @@ def test_a_deep_chain_backpropagates_through_both_paths() -> None:
     with reference_only():
         (g,) = grad(y, [x])
     assert math.isclose(g, 1.0001**20_000, rel_tol=1e-9)
+
+
+def test_a_node_freed_with_its_hook_on_gives_the_fast_path_back() -> None:
+    before = engine._hook_count.count
+    x = Value(1.0)
+    y = x * 2.0
+    y.register_hook(lambda g: g)  # never removed: its handle is dropped at once
+    assert engine._hook_count.count == before + 1
+    del x, y
+    gc.collect()
+    fast = []
+    real = engine._fast_order
+
+    def spy(*args: object) -> bool:
+        fast.append(True)
+        return real(*args)  # type: ignore[arg-type]
+
+    engine._fast_order = spy  # type: ignore[assignment]
+    try:
+        a = Value(3.0)
+        (a * a).backward()
+    finally:
+        engine._fast_order = real  # type: ignore[assignment]
+    assert fast  # the plain backward took the fast path again
+    assert engine._hook_count.count == before
+    assert a.grad == 6.0
