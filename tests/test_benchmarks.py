@@ -18,7 +18,7 @@ pytest.importorskip("torch")
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("script", ["scalar", "tensor"])
+@pytest.mark.parametrize("script", ["scalar", "tensor", "compiled"])
 def test_benchmark_quick_run_agrees_with_its_references(script: str) -> None:
     done = subprocess.run(
         [sys.executable, "-m", f"benchmarks.{script}", "--quick"],
