@@ -46,7 +46,7 @@ def run(engine: str, epochs: int | None, out: str, seed: int = 0) -> int:
         engine: "scalar" or "tensor".
         epochs: Training epochs; None for the engine's default (100 scalar, 300 tensor).
         out: The folder for the pictures (created if missing).
-        seed: Seeds the data and the initial weights.
+        seed: The random seed of the data and the initial weights.
 
     Returns:
         0.
